@@ -1,0 +1,110 @@
+"""cgf_nightly — the nightly pipeline of the credit guarantee warehouse."""
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pendulum
+from airflow.exceptions import AirflowFailException
+from airflow.sdk import Asset, dag, task
+from airflow.timetables.trigger import CronTriggerTimetable
+from cosmos.operators.local import DbtBuildLocalOperator
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project root, for include/
+
+from include import dbt_config, pipeline, quality  # noqa: E402
+from include.loader import DeliveryRejected  # noqa: E402
+
+SEOUL = pendulum.timezone("Asia/Seoul")
+MART_ASSETS = [
+    Asset(f"postgres://cgf-warehouse/marts/{name}", name=f"marts.{name}")
+    for name in (
+        "rpt_supply_yearly", "rpt_accidents_yearly", "rpt_claims_rollforward_yearly",
+        "rpt_basic_assets_yearly", "rpt_contributions_yearly", "fct_operating_multiple_daily",
+        "rpt_headcount_vs_quota",
+    )
+]
+
+DOC_MD = """
+### cgf_nightly — 야간 적재 (nightly load)
+
+Every night at 02:00 (Asia/Seoul) the core guarantee system delivers the previous day's extracts
+(`guarantees.csv`, `repayments.csv`, `contributions.csv`, `headcount.csv`, `manifest.csv`).
+
+1. **wait_for_delivery** — waits (reschedule mode, up to 6 h) for yesterday's manifest; fails loudly if it never comes.
+2. **load_deliveries** — checks every pending delivery against the extract contract and COPYs it into `raw`.
+   A contract violation rejects the whole delivery (see `ops.rejections`) and later deliveries wait.
+3. **dbt_build** — `dbt build` through Cosmos: staging → intermediate → marts, tests included.
+4. **mark_built** — records in `ops.deliveries` what dbt has built (incremental models restate from there).
+5. **quality_checks** — data-quality checks on the marts (operating multiple 보증운용배수 …).
+6. **publish_marts** — marks the marts as Assets for downstream DAGs.
+"""
+
+default_args = {
+    "owner": "전략기획부 data",
+    "retries": 2,
+    "retry_delay": timedelta(minutes=5),
+}
+
+
+@dag(
+    dag_id="cgf_nightly",
+    schedule=CronTriggerTimetable("0 2 * * *", timezone=SEOUL),
+    start_date=pendulum.datetime(2019, 1, 1, tz=SEOUL),
+    catchup=True,
+    max_active_runs=1,
+    default_args=default_args,
+    doc_md=DOC_MD,
+    tags=["cgf", "nightly", "warehouse"],
+)
+def cgf_nightly():
+    @task.sensor(poke_interval=300, timeout=6 * 3600, mode="reschedule", retries=0)
+    def wait_for_delivery(logical_date=None) -> bool:
+        run_day = pendulum.instance(logical_date).in_timezone(SEOUL).date()
+        return pipeline.delivery_arrived(pipeline.expected_delivery_date(run_day))
+
+    @task
+    def load_deliveries() -> dict:
+        try:
+            report = pipeline.load_pending_deliveries()
+        except DeliveryRejected as exc:
+            raise AirflowFailException(str(exc)) from exc  # not transient: no retry
+        return {
+            "deliveries_loaded": len(report.loaded),
+            "rows_loaded": report.rows,
+            "already_loaded": report.already_loaded,
+            "waiting_for": report.waiting_for.isoformat() if report.waiting_for else None,
+            "max_load_id": report.max_load_id,
+        }
+
+    dbt_build = DbtBuildLocalOperator(
+        task_id="dbt_build",
+        project_dir=str(dbt_config.config.DBT_PROJECT_DIR),
+        profile_config=dbt_config.profile_config,
+        env=dbt_config.dbt_env(),
+        append_env=True,
+        install_deps=False,
+        emit_datasets=False,
+        retries=1,
+    )
+
+    @task
+    def mark_built(load_summary: dict) -> int:
+        return pipeline.mark_deliveries_built(load_summary["max_load_id"])
+
+    @task
+    def quality_checks() -> dict:
+        return quality.run_quality_checks()
+
+    @task(outlets=MART_ASSETS)
+    def publish_marts() -> None:
+        """Marks the marts as updated Assets for downstream consumers."""
+
+    loaded = load_deliveries()
+    wait_for_delivery() >> loaded >> dbt_build
+    built = mark_built(loaded)
+    dbt_build >> built >> quality_checks() >> publish_marts()
+
+
+nightly_dag = cgf_nightly()

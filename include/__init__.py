@@ -1,0 +1,1 @@
+"""Python code the Airflow DAGs call: contract, loading, generator, warehouse, CLI."""

@@ -1,0 +1,50 @@
+"""Project-local Airflow settings, applied before Airflow is imported."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from include import config
+
+
+def airflow_home() -> Path:
+    return Path(os.environ.get("AIRFLOW_HOME", config.state_dir() / "airflow"))
+
+
+def configure() -> None:
+    """Set Airflow's environment: SQLite metadata in a local AIRFLOW_HOME, our dags/ folder."""
+    home = airflow_home()
+    home.mkdir(parents=True, exist_ok=True)
+    defaults = {
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(config.PROJECT_ROOT / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Seoul",
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+        "AIRFLOW__OPENLINEAGE__DISABLED": "True",
+        "AIRFLOW__COSMOS__ENABLE_CACHE": "False",
+        "AIRFLOW__COSMOS__PROPAGATE_LOGS": "False",
+        "DO_NOT_TRACK": "1",
+        "SCARF_ANALYTICS": "false",
+    }
+    for key, value in defaults.items():
+        os.environ.setdefault(key, value)
+    root = str(config.PROJECT_ROOT)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
+
+
+def ensure_metadata_db() -> None:
+    """Create or upgrade Airflow's metadata database (idempotent; a second run is quick)."""
+    marker = airflow_home() / ".migrated"
+    import airflow
+
+    version = airflow.__version__
+    if marker.exists() and marker.read_text() == version:
+        return
+    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True,
+                   stdout=subprocess.DEVNULL, env=os.environ.copy())
+    marker.write_text(version)

@@ -1,0 +1,162 @@
+"""Command line of the project: `python -m include.cli COMMAND`.
+
+  run        the main job: warehouse up, demo landing area if empty, the nightly DAG end to end
+  generate   write the demo landing area (see include.generator)
+  load       load pending deliveries without Airflow (for operators and benchmarks)
+  warehouse  start | stop | url of the embedded PostgreSQL
+  summary    what the warehouse holds
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from datetime import date, datetime, time, timedelta
+
+from include import airflow_env, config, warehouse
+
+log = logging.getLogger("cgf")
+
+
+def _setup_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _landing_is_empty() -> bool:
+    from include.loader import complete_deliveries
+
+    return not complete_deliveries(config.landing_dir())
+
+
+def _generate_demo() -> None:
+    from include import generator
+
+    landing = config.landing_dir()
+    print(f"[cgf] landing area {landing} is empty: generating the foundation's demo deliveries …", flush=True)
+    generator.main(["--landing-dir", str(landing)])
+
+
+def _run_dag(url: str) -> tuple[str, list[str]]:
+    """Run cgf_nightly once, for real, for the night after the latest complete delivery."""
+    import pendulum
+
+    from include.loader import complete_deliveries
+
+    airflow_env.configure()
+    airflow_env.ensure_metadata_db()
+    from airflow import settings
+
+    if settings.Session is None:
+        settings.configure_orm()
+    sys.path.insert(0, str(config.PROJECT_ROOT / "dags"))
+    from cgf_nightly import SEOUL, nightly_dag
+
+    deliveries = complete_deliveries(config.landing_dir())
+    last_day = deliveries[-1][0] if deliveries else date.today() - timedelta(days=1)
+    run_day = last_day + timedelta(days=1)
+    logical = pendulum.instance(datetime.combine(run_day, time(2, 0)), tz=SEOUL)
+    print(f"[cgf] running DAG cgf_nightly for the night of {run_day} (latest delivery {last_day:%Y%m%d}) …", flush=True)
+    dag_run = nightly_dag.test(logical_date=logical)
+    failed = [ti.task_id for ti in dag_run.get_task_instances() if ti.state == "failed"]
+    return str(dag_run.state), failed
+
+
+def _print_summary(url: str) -> int:
+    """Print what the warehouse holds; return the exit code (1 when a delivery is rejected)."""
+    with warehouse.connect(url) as conn:
+        loaded, rows = conn.execute(
+            "select count(*), coalesce(sum(total_rows), 0) from ops.deliveries where status = 'LOADED'").fetchone()
+        rejected = conn.execute(
+            "select d.delivery_date, d.violation_count, d.message from ops.deliveries d "
+            "where d.status = 'REJECTED' and not exists (select 1 from ops.deliveries l where "
+            "l.delivery_date = d.delivery_date and l.status = 'LOADED' and l.load_id > d.load_id) "
+            "order by d.delivery_date").fetchall()
+        multiple = None
+        if conn.execute("select to_regclass('marts.fct_operating_multiple_daily')").fetchone()[0]:
+            multiple = conn.execute(
+                "select as_of_date, operating_multiple, status from marts.fct_operating_multiple_daily "
+                "order by as_of_date desc limit 1").fetchone()
+    print("[cgf] ---- summary ----")
+    print(f"[cgf] deliveries loaded: {loaded}, rows in raw: {rows}")
+    if multiple:
+        print(f"[cgf] latest 보증운용배수 (operating multiple) {multiple[0]}: {float(multiple[1]):.4f} ({multiple[2]})")
+    for day, count, message in rejected:
+        print(f"[cgf] REJECTED delivery {day:%Y%m%d}: {count} violation(s): {message}")
+        print(f"[cgf]   full list: select * from ops.rejections where delivery_date = '{day}'")
+    return 1 if rejected else 0
+
+
+def cmd_run(args) -> int:
+    url = warehouse.warehouse_url()
+    os.environ["CGF_WAREHOUSE_URL"] = url  # every task of the run uses the same warehouse
+    print(f"[cgf] warehouse: {url}", flush=True)
+    if _landing_is_empty():
+        _generate_demo()
+    state, failed = _run_dag(url)
+    print(f"[cgf] DAG run finished: {state}" + (f"; failed tasks: {', '.join(failed)}" if failed else ""))
+    code = _print_summary(url)
+    if not config.configured_warehouse_url():
+        print("[cgf] the embedded warehouse keeps running for queries (psql: "
+              f"{url}); stop it with `make stop`")
+    return code or (0 if state == "success" else 1)
+
+
+def cmd_generate(args) -> int:
+    from include import generator
+
+    return generator.main(args.rest) or 0
+
+
+def cmd_load(args) -> int:
+    from include.loader import DeliveryRejected, load_landing
+    from include.pipeline import print_progress
+
+    landing = args.landing_dir or config.landing_dir()
+    with warehouse.connect() as conn:
+        try:
+            report = load_landing(conn, landing, progress=print_progress)
+        except DeliveryRejected as exc:
+            print(f"[cgf] {exc}", file=sys.stderr)
+            return 1
+    print(f"[cgf] loaded {len(report.loaded)} deliveries, {report.rows} rows; {report.already_loaded} already loaded")
+    return 0
+
+
+def cmd_warehouse(args) -> int:
+    if args.action == "start":
+        print(warehouse.start_embedded())
+    elif args.action == "stop":
+        warehouse.stop_embedded()
+    else:
+        print(warehouse.warehouse_url())
+    return 0
+
+
+def cmd_summary(args) -> int:
+    return _print_summary(warehouse.warehouse_url())
+
+
+def main(argv: list[str] | None = None) -> int:
+    _setup_logging()
+    parser = argparse.ArgumentParser(prog="cgf", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the nightly DAG end to end")
+    run.set_defaults(func=cmd_run)
+    gen = sub.add_parser("generate", help="write the demo landing area", add_help=False)
+    gen.add_argument("rest", nargs=argparse.REMAINDER)
+    gen.set_defaults(func=cmd_generate)
+    load = sub.add_parser("load", help="load pending deliveries (no Airflow)")
+    load.add_argument("--landing-dir", type=lambda p: __import__("pathlib").Path(p))
+    load.set_defaults(func=cmd_load)
+    wh = sub.add_parser("warehouse", help="embedded PostgreSQL")
+    wh.add_argument("action", choices=["start", "stop", "url"])
+    wh.set_defaults(func=cmd_warehouse)
+    summ = sub.add_parser("summary", help="what the warehouse holds")
+    summ.set_defaults(func=cmd_summary)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

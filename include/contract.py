@@ -1,0 +1,236 @@
+"""The extract contract of the core guarantee system, in one place.
+
+Loader, validation, raw DDL and docs all read from here so they cannot drift apart.
+Source of truth: the foundation's extract contract (deliveries of five CSV files per day).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+MANIFEST_FILE = "manifest.csv"
+MANIFEST_HEADER = ("file", "rows", "amount_krw_sum", "sha256")
+
+# --- reference codes -------------------------------------------------------------------
+
+ORG_UNITS = {
+    "010": "경영본부",
+    "011": "전략기획부",
+    "012": "인사총무부",
+    "013": "소상공인복합클러스터조성팀",
+    "020": "영업본부(영업관리부)",
+    "030": "감사실",
+    "101": "남동지점",
+    "102": "부평지점",
+    "103": "서인천지점",
+    "104": "남부지점",
+    "105": "계양지점",
+    "106": "중부지점",
+    "107": "연수지점",
+    "201": "소상공인디딤돌센터",
+}
+BRANCHES = ("101", "102", "103", "104", "105", "106", "107")
+GUARANTEE_UNITS = BRANCHES + ("201",)  # the center 201 issues extensions
+
+PROGRAMS = {
+    "GENERAL": "일반보증",
+    "COVID19": "코로나19 피해",
+    "ALLEY": "골목상권 활성화",
+    "UNDERGROUND": "지하도상가 활성화",
+    "HOPE": "취약계층 희망드림",
+    "REDEV": "재개발지역 상권 활성화",
+    "SOCIAL": "사회적경제기업",
+    "RESTART": "재도전 지원",
+    "JOBS": "일자리 창출",
+    "YOUTH": "청년창업",
+    "EXPORT": "수출규제 피해기업",
+}
+BANKS = {
+    "IBK": "기업은행",
+    "NH": "농협은행",
+    "SHINHAN": "신한은행",
+    "KB": "국민은행",
+    "WOORI": "우리은행",
+    "HANA": "하나은행",
+    "OTHER": "기타",
+}
+
+EVENT_TYPES = {
+    "OPENING": "이관 잔액",
+    "OPENING_ACCIDENT": "이관 사고잔액",
+    "NEW": "신규보증",
+    "EXTEND": "기한연장",
+    "TERMINATE": "해지",
+    "ACCIDENT": "보증사고 발생",
+    "NORMALIZE": "사고 정상화",
+    "SUBROGATE": "대위변제",
+}
+PRICED_EVENTS = ("OPENING", "OPENING_ACCIDENT", "NEW", "EXTEND")  # need ratio and fee rate
+TERM_EVENTS = ("NEW", "EXTEND")  # need term and maturity
+OPENING_EVENTS = ("OPENING", "OPENING_ACCIDENT")
+
+REPAYMENT_KINDS = {
+    "LOAN_PRINCIPAL": "보증부대출 원금상환",
+    "OPENING_RECOURSE": "이관 구상채권",
+    "OPENING_SPECIAL": "이관 특수채권",
+    "RECOVERY": "회수",
+    "WRITE_OFF": "상각",
+    "EXTINGUISH": "소각",
+    "SALE": "매각",
+    "WAIVER": "원금감면",
+}
+
+CONTRIBUTION_ENTRY_TYPES = ("OPENING", "CONTRIBUTION", "LOSS")
+CONTRIBUTOR_TYPES = ("CITY", "DISTRICT", "CENTRAL_GOV", "BANK_MANDATORY", "BANK_SPECIAL", "OTHER")
+PLAN_CATEGORY = {
+    "CITY": "인천시",
+    "DISTRICT": "기초단체",
+    "BANK_MANDATORY": "의무출연금",
+    "BANK_SPECIAL": "기타",
+    "CENTRAL_GOV": "기타",
+    "OTHER": "기타",
+}
+
+GRADES = ("1", "2", "3", "4", "5", "6", "OTHER")
+EMPLOYMENT_STATUSES = ("ACTIVE", "LEAVE")
+
+# --- column and file specs -------------------------------------------------------------
+
+TEXT, DATE, INTEGER, DECIMAL = "text", "date", "integer", "decimal"
+PG_TYPES = {TEXT: "text", DATE: "date", INTEGER: "bigint", DECIMAL: "numeric(9,4)"}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str = TEXT
+    required: bool = True
+    codes: tuple[str, ...] | None = None  # allowed values
+    min: float | None = None
+    max: float | None = None
+    min_exclusive: bool = False
+    equals_delivery_date: bool = False
+    unique: bool = False  # unique across all deliveries (or within the file, for headcount)
+    check_digit: bool = False  # 사업자등록번호
+    label_ko: str = ""
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    name: str  # file name in the delivery folder
+    table: str  # raw table
+    columns: tuple[Column, ...]
+    has_amount: bool = True  # manifest amount_krw_sum is the sum of amount_krw
+    unique_scope: str = "all_deliveries"  # or "file"
+    # conditional requirements: column -> event types (value of `when_column`) that need it
+    when_column: str | None = None
+    required_when: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def key(self) -> Column:
+        return next(c for c in self.columns if c.unique)
+
+
+GUARANTEES = FileSpec(
+    name="guarantees.csv",
+    table="guarantees",
+    columns=(
+        Column("event_id", unique=True, label_ko="이벤트번호"),
+        Column("event_date", DATE, equals_delivery_date=True, label_ko="발생일"),
+        Column("event_type", codes=tuple(EVENT_TYPES), label_ko="이벤트유형"),
+        Column("guarantee_id", label_ko="보증번호"),
+        Column("branch_code", codes=GUARANTEE_UNITS, label_ko="취급부점"),
+        Column("program_code", codes=tuple(PROGRAMS), label_ko="보증상품"),
+        Column("customer_id", label_ko="고객번호"),
+        Column("business_reg_no", check_digit=True, label_ko="사업자등록번호"),
+        Column("customer_name", label_ko="상호·성명"),
+        Column("bank_code", codes=tuple(BANKS), label_ko="대출은행"),
+        Column("amount_krw", INTEGER, min=0, min_exclusive=True, label_ko="금액(원)"),
+        Column("guarantee_ratio_pct", DECIMAL, required=False, min=50, max=100, label_ko="보증비율(%)"),
+        Column("fee_rate_pct", DECIMAL, required=False, min=0.1, max=3.0, label_ko="보증료율(%)"),
+        Column("term_months", INTEGER, required=False, min=1, max=120, label_ko="보증기간(월)"),
+        Column("maturity_date", DATE, required=False, label_ko="만기일"),
+    ),
+    when_column="event_type",
+    required_when={
+        "guarantee_ratio_pct": PRICED_EVENTS,
+        "fee_rate_pct": PRICED_EVENTS,
+        "term_months": TERM_EVENTS,
+        "maturity_date": TERM_EVENTS,
+    },
+)
+
+REPAYMENTS = FileSpec(
+    name="repayments.csv",
+    table="repayments",
+    columns=(
+        Column("repayment_id", unique=True, label_ko="상환번호"),
+        Column("repayment_date", DATE, equals_delivery_date=True, label_ko="상환일"),
+        Column("kind", codes=tuple(REPAYMENT_KINDS), label_ko="구분"),
+        Column("guarantee_id", label_ko="보증·채권번호"),
+        Column("branch_code", codes=tuple(ORG_UNITS), label_ko="부점"),
+        Column("amount_krw", INTEGER, min=0, min_exclusive=True, label_ko="금액(원)"),
+    ),
+)
+
+CONTRIBUTIONS = FileSpec(
+    name="contributions.csv",
+    table="contributions",
+    columns=(
+        Column("contribution_id", unique=True, label_ko="출연번호"),
+        Column("received_date", DATE, equals_delivery_date=True, label_ko="수납일"),
+        Column("entry_type", codes=CONTRIBUTION_ENTRY_TYPES, label_ko="구분"),
+        Column("contributor_code", label_ko="출연기관코드"),
+        Column("contributor_name", label_ko="출연기관명"),
+        Column("contributor_type", required=False, codes=CONTRIBUTOR_TYPES, label_ko="출연기관유형"),
+        Column("program_code", required=False, codes=tuple(PROGRAMS), label_ko="특례보증"),
+        Column("amount_krw", INTEGER, min=0, min_exclusive=True, label_ko="금액(원)"),
+    ),
+    when_column="entry_type",
+    required_when={"contributor_type": ("OPENING", "CONTRIBUTION")},
+)
+
+HEADCOUNT = FileSpec(
+    name="headcount.csv",
+    table="headcount",
+    columns=(
+        Column("snapshot_date", DATE, equals_delivery_date=True, label_ko="기준일"),
+        Column("employee_id", unique=True, label_ko="사번"),
+        Column("org_unit_code", codes=tuple(ORG_UNITS), label_ko="소속"),
+        Column("grade", codes=GRADES, label_ko="직급"),
+        Column("employment_status", codes=EMPLOYMENT_STATUSES, label_ko="재직상태"),
+    ),
+    has_amount=False,
+    unique_scope="file",
+)
+
+FILES: tuple[FileSpec, ...] = (GUARANTEES, REPAYMENTS, CONTRIBUTIONS, HEADCOUNT)
+FILES_BY_NAME = {f.name: f for f in FILES}
+
+# lineage columns every raw table carries after the contract columns
+LINEAGE_COLUMNS = (
+    ("delivery_date", "date not null"),
+    ("source_file", "text not null"),
+    ("line_no", "integer not null"),
+    ("load_id", "bigint not null"),
+    ("loaded_at", "timestamptz not null default now()"),
+)
+
+
+def business_reg_no_is_valid(value: str) -> bool:
+    """사업자등록번호 check digit (weights 1,3,7,1,3,7,1,3,5 plus ⌊d9·5/10⌋)."""
+    if len(value) != 10 or not value.isdigit():
+        return False
+    digits = [int(ch) for ch in value]
+    weights = (1, 3, 7, 1, 3, 7, 1, 3, 5)
+    total = sum(d * w for d, w in zip(digits, weights)) + (digits[8] * 5) // 10
+    return digits[9] == (10 - total % 10) % 10
+
+
+def raw_table_ddl(spec: FileSpec, schema: str = "raw") -> str:
+    cols = [f"{c.name} {PG_TYPES[c.type]}" for c in spec.columns]
+    cols += [f"{name} {decl}" for name, decl in LINEAGE_COLUMNS]
+    return f"create table if not exists {schema}.{spec.table} (\n  " + ",\n  ".join(cols) + "\n)"

@@ -1,0 +1,33 @@
+"""Shared dbt settings for Cosmos (one ProfileConfig for every DAG) and for dbt run by hand."""
+from __future__ import annotations
+
+from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig
+
+from include import config
+from include.warehouse import embedded_url, url_parts
+
+PROFILE_NAME = "cgf_warehouse"
+TARGET_NAME = "warehouse"
+
+profile_config = ProfileConfig(
+    profile_name=PROFILE_NAME,
+    target_name=TARGET_NAME,
+    profiles_yml_filepath=config.DBT_PROJECT_DIR / "profiles.yml",
+)
+project_config = ProjectConfig(dbt_project_path=config.DBT_PROJECT_DIR)
+execution_config = ExecutionConfig(dbt_project_path=config.DBT_PROJECT_DIR)
+
+
+def dbt_env(url: str | None = None) -> dict[str, str]:
+    """Environment the profiles.yml reads (CGF_PG_*), from the warehouse URL.
+
+    Computed without starting anything: the embedded server's URL is known in advance.
+    """
+    parts = url_parts(url or config.configured_warehouse_url() or embedded_url())
+    return {
+        "CGF_PG_HOST": parts["host"],
+        "CGF_PG_PORT": str(parts["port"]),
+        "CGF_PG_USER": parts["user"],
+        "CGF_PG_PASSWORD": parts["password"],
+        "CGF_PG_DBNAME": parts["dbname"],
+    }

@@ -1,0 +1,213 @@
+"""Loading deliveries from the landing area into `raw`, with bookkeeping in `ops`.
+
+Each complete delivery (manifest present) is processed in date order, in its own transaction:
+contract checks first (include.validation plus id uniqueness across deliveries), then either
+a rejection record (nothing loaded) or a bulk COPY into raw. What has been loaded is recorded
+in ops.deliveries, so the warehouse itself knows what is pending.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Callable
+
+import psycopg
+
+from include.contract import FILES, LINEAGE_COLUMNS, MANIFEST_FILE
+from include.extract_files import decode
+from include.schema import ensure_schemas
+from include.validation import CheckedDelivery, Violation, check_delivery, delivery_date_of
+
+log = logging.getLogger(__name__)
+
+LOAD_LOCK_ID = 7_700_001  # advisory lock: one loader at a time per warehouse
+SHOWN_VIOLATIONS = 5
+
+
+class DeliveryRejected(RuntimeError):
+    """A delivery broke the contract: nothing of it was loaded, and later ones wait."""
+
+    def __init__(self, delivery_date: date, violations: list[Violation] | list[str], total: int):
+        self.delivery_date = delivery_date
+        self.first = [str(v) for v in violations[:SHOWN_VIOLATIONS]]
+        self.total = total
+        day = delivery_date.strftime("%Y%m%d")
+        lines = "\n  ".join(self.first)
+        super().__init__(
+            f"delivery {day} rejected: {total} contract violation(s); nothing of it was loaded and "
+            f"later deliveries wait until it is re-sent. Full list: "
+            f"select * from ops.rejections where delivery_date = '{delivery_date}'.\n  {lines}"
+        )
+
+
+@dataclass
+class LoadReport:
+    loaded: list[tuple[date, int]] = field(default_factory=list)  # (delivery date, rows)
+    already_loaded: int = 0
+    waiting_for: date | None = None  # first missing day blocking later deliveries
+    max_load_id: int | None = None
+
+    @property
+    def rows(self) -> int:
+        return sum(n for _, n in self.loaded)
+
+
+def complete_deliveries(landing: Path) -> list[tuple[date, Path]]:
+    """Delivery folders (YYYYMMDD) whose manifest has been written, in date order."""
+    found = []
+    if not landing.is_dir():
+        return found
+    for folder in landing.iterdir():
+        day = delivery_date_of(folder)
+        if day and folder.is_dir() and (folder / MANIFEST_FILE).is_file():
+            found.append((day, folder))
+    return sorted(found)
+
+
+def _known_versions(conn: psycopg.Connection) -> dict[tuple[date, str], str]:
+    rows = conn.execute("select delivery_date, manifest_sha256, status from ops.deliveries").fetchall()
+    return {(d, sha): status for d, sha, status in rows}
+
+
+def _stored_rejection(conn: psycopg.Connection, day: date, sha: str) -> DeliveryRejected:
+    load_id, count = conn.execute(
+        "select load_id, violation_count from ops.deliveries where delivery_date = %s "
+        "and manifest_sha256 = %s and status = 'REJECTED'", (day, sha)).fetchone()
+    shown = conn.execute(
+        "select file_name, line_no, column_name, value, reason from ops.rejections "
+        "where load_id = %s order by rejection_id limit %s", (load_id, SHOWN_VIOLATIONS)).fetchall()
+    return DeliveryRejected(day, [Violation(*r) for r in shown], count)
+
+
+def load_landing(conn: psycopg.Connection, landing: Path,
+                 progress: Callable[[int, int, date, int], None] | None = None) -> LoadReport:
+    """Load every pending complete delivery in date order. Raises DeliveryRejected."""
+    ensure_schemas(conn)
+    report = LoadReport()
+    conn.execute("select pg_advisory_lock(%s)", (LOAD_LOCK_ID,))
+    try:
+        known = _known_versions(conn)
+        deliveries = complete_deliveries(landing)
+        previous: date | None = None
+        for index, (day, folder) in enumerate(deliveries, start=1):
+            if previous is not None and day > previous + timedelta(days=1):
+                report.waiting_for = previous + timedelta(days=1)
+                log.warning("delivery %s is not complete yet: %d later deliveries wait",
+                            report.waiting_for.strftime("%Y%m%d"), len(deliveries) - index + 1)
+                break
+            previous = day
+            sha = decode(folder / MANIFEST_FILE).sha256
+            status = known.get((day, sha))
+            if status == "LOADED" or status == "SUPERSEDED":
+                # SUPERSEDED with the same manifest cannot be newer than the loaded one: skip
+                report.already_loaded += 1
+                continue
+            if status == "REJECTED":
+                raise _stored_rejection(conn, day, sha)
+            rows = load_delivery(conn, folder)
+            report.loaded.append((day, rows))
+            if progress:
+                progress(index, len(deliveries), day, rows)
+        report.max_load_id = conn.execute("select max(load_id) from ops.deliveries where status = 'LOADED'").fetchone()[0]
+    finally:
+        conn.execute("select pg_advisory_unlock(%s)", (LOAD_LOCK_ID,))
+        conn.commit()
+    return report
+
+
+def load_delivery(conn: psycopg.Connection, folder: Path) -> int:
+    """Check and load one delivery atomically; return rows loaded or raise DeliveryRejected."""
+    checked = check_delivery(folder)
+    with conn.transaction():
+        if checked.ok:
+            checked.violations.extend(_cross_delivery_duplicates(conn, checked))
+        if not checked.ok:
+            _record_rejection(conn, checked)
+    if not checked.ok:
+        raise DeliveryRejected(checked.delivery_date, checked.violations, len(checked.violations))
+    with conn.transaction():
+        return _copy_delivery(conn, checked)
+
+
+def _cross_delivery_duplicates(conn: psycopg.Connection, checked: CheckedDelivery) -> list[Violation]:
+    """Ids must be unique across all deliveries (a re-sent day may reuse its own ids)."""
+    found = []
+    for spec in FILES:
+        parsed = checked.files[spec.name]
+        if spec.unique_scope != "all_deliveries" or not parsed.rows:
+            continue
+        key_pos = spec.column_names.index(spec.key.name)
+        conn.execute("create temp table if not exists delivery_keys (key text, line_no int) on commit drop")
+        conn.execute("truncate delivery_keys")
+        with conn.cursor().copy("copy delivery_keys (key, line_no) from stdin") as copy:
+            for row, line in zip(parsed.rows, parsed.line_numbers):
+                copy.write_row((row[key_pos], line))
+        clashes = conn.execute(
+            f"select k.key, k.line_no, r.delivery_date from delivery_keys k "
+            f"join raw.{spec.table} r on r.{spec.key.name} = k.key "
+            f"where r.delivery_date <> %s order by k.line_no", (checked.delivery_date,)).fetchall()
+        for key, line, other_day in clashes:
+            found.append(Violation(spec.name, line, spec.key.name, key,
+                                   f"id already delivered on {other_day.isoformat()}"))
+    return found
+
+
+def _record_rejection(conn: psycopg.Connection, checked: CheckedDelivery) -> None:
+    first = "; ".join(str(v) for v in checked.violations[:SHOWN_VIOLATIONS])
+    load_id = conn.execute(
+        "insert into ops.deliveries (delivery_date, manifest_sha256, landing_path, status, "
+        "violation_count, message) values (%s, %s, %s, 'REJECTED', %s, %s) "
+        "on conflict (delivery_date, manifest_sha256) do update set processed_at = now() returning load_id",
+        (checked.delivery_date, checked.manifest_sha256, str(checked.folder),
+         len(checked.violations), first)).fetchone()[0]
+    with conn.cursor().copy(
+            "copy ops.rejections (load_id, delivery_date, file_name, line_no, column_name, value, reason) "
+            "from stdin") as copy:
+        for v in checked.violations:
+            copy.write_row((load_id, checked.delivery_date, v.file, v.line, v.column, v.value, v.reason))
+    log.error("delivery %s rejected: %d violation(s), first: %s",
+              checked.delivery_date.strftime("%Y%m%d"), len(checked.violations), first)
+
+
+def _copy_delivery(conn: psycopg.Connection, checked: CheckedDelivery) -> int:
+    day = checked.delivery_date
+    conn.execute("update ops.deliveries set status = 'SUPERSEDED' where delivery_date = %s and status = 'LOADED'", (day,))
+    counts = {name: len(p.rows) for name, p in checked.files.items()}
+    encodings = {name: p.encoding for name, p in checked.files.items()}
+    load_id = conn.execute(
+        "insert into ops.deliveries (delivery_date, manifest_sha256, landing_path, status, encodings, "
+        "row_counts, total_rows) values (%s, %s, %s, 'LOADED', %s, %s, %s) returning load_id",
+        (day, checked.manifest_sha256, str(checked.folder), json.dumps(encodings), json.dumps(counts),
+         sum(counts.values()))).fetchone()[0]
+    lineage_names = [name for name, _ in LINEAGE_COLUMNS if name != "loaded_at"]
+    for spec in FILES:
+        conn.execute(f"delete from raw.{spec.table} where delivery_date = %s", (day,))
+        parsed = checked.files[spec.name]
+        if not parsed.rows:
+            continue
+        source_file = f"{checked.folder.name}/{spec.name}"
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        for row, line in zip(parsed.rows, parsed.line_numbers):
+            writer.writerow(row + (day, source_file, line, load_id))
+        columns = ", ".join(spec.column_names + tuple(lineage_names))
+        with conn.cursor().copy(f"copy raw.{spec.table} ({columns}) from stdin with (format csv)") as copy:
+            copy.write(buffer.getvalue())
+    log.info("delivery %s loaded as load %d: %s", day.strftime("%Y%m%d"), load_id, counts)
+    return sum(counts.values())
+
+
+def mark_built(conn: psycopg.Connection, up_to_load_id: int | None) -> int:
+    """Record that dbt has built everything loaded up to this load id."""
+    if up_to_load_id is None:
+        return 0
+    with conn.transaction():
+        cur = conn.execute(
+            "update ops.deliveries set dbt_built_at = now() where status = 'LOADED' "
+            "and dbt_built_at is null and load_id <= %s", (up_to_load_id,))
+    return cur.rowcount

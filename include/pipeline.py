@@ -1,0 +1,53 @@
+"""The steps of the nightly pipeline, as plain functions the DAG's tasks call."""
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+from include import config, warehouse
+from include.contract import MANIFEST_FILE
+from include.loader import LoadReport, load_landing, mark_built
+
+log = logging.getLogger(__name__)
+
+
+def expected_delivery_date(run_day: date) -> date:
+    """A run at 02:00 on day X processes the delivery of day X−1."""
+    return run_day - timedelta(days=1)
+
+
+def delivery_arrived(day: date) -> bool:
+    """True when the day's delivery is complete in the landing area or already loaded."""
+    folder = config.landing_dir() / day.strftime("%Y%m%d")
+    if (folder / MANIFEST_FILE).is_file():
+        return True
+    with warehouse.connect() as conn:
+        row = conn.execute(
+            "select 1 from information_schema.tables where table_schema = 'ops' and table_name = 'deliveries'"
+        ).fetchone()
+        if not row:
+            return False
+        return conn.execute(
+            "select exists (select 1 from ops.deliveries where delivery_date >= %s and status = 'LOADED')", (day,)
+        ).fetchone()[0]
+
+
+def print_progress(done: int, total: int, day: date, rows: int) -> None:
+    if done == total or done % 25 == 0 or done <= 1:
+        log.info("loaded delivery %s (%d of %d deliveries, %d rows)", day.strftime("%Y%m%d"), done, total, rows)
+
+
+def load_pending_deliveries() -> LoadReport:
+    landing = config.landing_dir()
+    log.info("loading pending deliveries from %s", landing)
+    with warehouse.connect() as conn:
+        report = load_landing(conn, landing, progress=print_progress)
+    log.info("loaded %d deliveries (%d rows); %d already loaded%s", len(report.loaded), report.rows,
+             report.already_loaded,
+             f"; waiting for {report.waiting_for:%Y%m%d}" if report.waiting_for else "")
+    return report
+
+
+def mark_deliveries_built(max_load_id: int | None) -> int:
+    with warehouse.connect() as conn:
+        return mark_built(conn, max_load_id)

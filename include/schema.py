@@ -1,0 +1,76 @@
+"""DDL of the schemas the project owns outside dbt: `raw` (loaded extracts) and `ops`."""
+from __future__ import annotations
+
+import psycopg
+
+from include.contract import FILES, raw_table_ddl
+
+OPS_DDL = """
+create schema if not exists ops;
+
+-- one row per delivery version seen: LOADED, REJECTED or SUPERSEDED (by a re-sent version)
+create table if not exists ops.deliveries (
+  load_id          bigserial primary key,
+  delivery_date    date not null,
+  manifest_sha256  text not null,
+  landing_path     text not null,
+  status           text not null check (status in ('LOADED', 'REJECTED', 'SUPERSEDED')),
+  encodings        jsonb,
+  row_counts       jsonb,
+  total_rows       integer,
+  violation_count  integer not null default 0,
+  message          text,
+  processed_at     timestamptz not null default now(),
+  dbt_built_at     timestamptz,
+  unique (delivery_date, manifest_sha256)
+);
+create index if not exists deliveries_pending_build
+  on ops.deliveries (delivery_date) where status = 'LOADED' and dbt_built_at is null;
+
+-- every contract violation of a rejected delivery
+create table if not exists ops.rejections (
+  rejection_id   bigserial primary key,
+  load_id        bigint not null references ops.deliveries (load_id),
+  delivery_date  date not null,
+  file_name      text not null,
+  line_no        integer,
+  column_name    text,
+  value          text,
+  reason         text not null,
+  recorded_at    timestamptz not null default now()
+);
+create index if not exists rejections_by_load on ops.rejections (load_id);
+
+-- one row per pipeline run step, for operators
+create table if not exists ops.pipeline_runs (
+  run_id        text not null,
+  step          text not null,
+  started_at    timestamptz not null default now(),
+  finished_at   timestamptz,
+  outcome       text,
+  detail        jsonb,
+  primary key (run_id, step, started_at)
+);
+"""
+
+
+def raw_ddl() -> str:
+    statements = ["create schema if not exists raw"]
+    for spec in FILES:
+        statements.append(raw_table_ddl(spec))
+        statements.append(
+            f"create index if not exists {spec.table}_by_delivery on raw.{spec.table} (delivery_date)"
+        )
+        if spec.unique_scope == "all_deliveries":
+            statements.append(
+                f"create unique index if not exists {spec.table}_key on raw.{spec.table} ({spec.key.name})"
+            )
+    return ";\n".join(statements) + ";"
+
+
+def ensure_schemas(conn: psycopg.Connection) -> None:
+    """Create raw and ops objects if missing (safe to run on every start)."""
+    with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(424242)")  # concurrent first starts
+        conn.execute(OPS_DDL)
+        conn.execute(raw_ddl())

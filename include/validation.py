@@ -1,0 +1,292 @@
+"""Contract checks of one delivery, made before anything of it is loaded.
+
+`check_delivery` reads the five files of a delivery folder and returns the parsed rows (typed,
+ready for COPY) and every violation found (file, line, column, value, reason). One violation
+rejects the whole delivery; the caller decides what to do with the result.
+"""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from include import contract
+from include.contract import FILES, MANIFEST_FILE, MANIFEST_HEADER, Column, FileSpec
+from include.extract_files import DecodedFile, UndecodableFile, decode, records
+
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+INT_RE = re.compile(r"^-?\d+$")
+DEC_RE = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+@dataclass(frozen=True)
+class Violation:
+    file: str
+    line: int | None
+    column: str | None
+    value: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = self.file + (f":{self.line}" if self.line else "")
+        col = f" [{self.column}={self.value!r}]" if self.column else ""
+        return f"{where}{col} {self.reason}"
+
+
+@dataclass
+class ParsedFile:
+    spec: FileSpec
+    encoding: str
+    sha256: str
+    rows: list[tuple] = field(default_factory=list)  # typed values in spec column order
+    line_numbers: list[int] = field(default_factory=list)
+    data_records: int = 0  # records after the header, valid or not
+    well_formed: bool = True  # header matched and the CSV parsed to the end
+
+
+@dataclass
+class CheckedDelivery:
+    delivery_date: date
+    folder: Path
+    manifest_sha256: str
+    files: dict[str, ParsedFile]
+    violations: list[Violation]
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+
+def delivery_date_of(folder: Path) -> date | None:
+    name = folder.name
+    if len(name) != 8 or not name.isdigit():
+        return None
+    try:
+        return date(int(name[:4]), int(name[4:6]), int(name[6:]))
+    except ValueError:
+        return None
+
+
+# --- manifest ----------------------------------------------------------------------------
+
+@dataclass
+class ManifestLine:
+    rows: int
+    amount_sum: int
+    sha256: str
+
+
+def read_manifest(folder: Path, violations: list[Violation]) -> dict[str, ManifestLine]:
+    try:
+        decoded = decode(folder / MANIFEST_FILE)
+    except UndecodableFile as exc:
+        violations.append(Violation(MANIFEST_FILE, None, None, None, str(exc)))
+        return {}
+    entries: dict[str, ManifestLine] = {}
+    try:
+        parsed = list(records(decoded.text))
+    except csv.Error as exc:
+        violations.append(Violation(MANIFEST_FILE, None, None, None, f"malformed CSV: {exc}"))
+        return {}
+    if not parsed or tuple(parsed[0][1]) != MANIFEST_HEADER:
+        got = ",".join(parsed[0][1]) if parsed else ""
+        violations.append(Violation(MANIFEST_FILE, 1, None, got, f"header must be {','.join(MANIFEST_HEADER)}"))
+        return {}
+    for line, fields in parsed[1:]:
+        if len(fields) != 4:
+            violations.append(Violation(MANIFEST_FILE, line, None, ",".join(fields), "expected 4 fields"))
+            continue
+        name, rows, amount, sha = fields
+        if name not in contract.FILES_BY_NAME:
+            violations.append(Violation(MANIFEST_FILE, line, "file", name, "not a data file of the contract"))
+        elif name in entries:
+            violations.append(Violation(MANIFEST_FILE, line, "file", name, "listed twice"))
+        elif not INT_RE.match(rows) or not INT_RE.match(amount):
+            violations.append(Violation(MANIFEST_FILE, line, "rows", f"{rows},{amount}", "rows and amount_krw_sum must be integers"))
+        else:
+            entries[name] = ManifestLine(int(rows), int(amount), sha.strip().lower())
+    for spec in FILES:
+        if spec.name not in entries and not any(v.value == spec.name for v in violations):
+            violations.append(Violation(MANIFEST_FILE, None, "file", spec.name, "data file missing from the manifest"))
+    return entries
+
+
+# --- values ------------------------------------------------------------------------------
+
+class BadValue(ValueError):
+    pass
+
+
+def parse_value(col: Column, value: str):
+    if col.type == contract.DATE:
+        if not DATE_RE.match(value):
+            raise BadValue("not a date YYYY-MM-DD")
+        try:
+            return date.fromisoformat(value)
+        except ValueError as exc:
+            raise BadValue("not a valid calendar date") from exc
+    if col.type == contract.INTEGER:
+        if not INT_RE.match(value):
+            raise BadValue("not an integer")
+        return int(value)
+    if col.type == contract.DECIMAL:
+        if not DEC_RE.match(value):
+            raise BadValue("not a decimal")
+        return Decimal(value)
+    return value
+
+
+def check_value(col: Column, value, delivery_date: date) -> str | None:
+    """Return the reason the typed value breaks the column's rule, or None."""
+    if col.codes is not None and value not in col.codes:
+        return f"not an allowed code ({', '.join(col.codes)})"
+    if col.min is not None and (value < col.min or (col.min_exclusive and value == col.min)):
+        return f"must be {'>' if col.min_exclusive else '>='} {col.min:g}"
+    if col.max is not None and value > col.max:
+        return f"must be <= {col.max:g}"
+    if col.equals_delivery_date and value != delivery_date:
+        return f"must equal the delivery date {delivery_date.isoformat()}"
+    if col.check_digit and not contract.business_reg_no_is_valid(value):
+        return "not a valid 사업자등록번호 (10 digits with check digit)"
+    return None
+
+
+def check_row(spec: FileSpec, fields: list[str], positions: list[int], line: int,
+              delivery_date: date, violations: list[Violation]) -> tuple | None:
+    typed = []
+    row_ok = True
+    kind = None
+    if spec.when_column:
+        kind = fields[positions[spec.column_names.index(spec.when_column)]]
+    for col, pos in zip(spec.columns, positions):
+        raw = fields[pos]
+        if raw == "":
+            needed = col.required or kind in spec.required_when.get(col.name, ())
+            if needed:
+                why = "required" if col.required else f"required for {spec.when_column} {kind}"
+                violations.append(Violation(spec.name, line, col.name, raw, f"empty: {why}"))
+                row_ok = False
+            typed.append(None)
+            continue
+        try:
+            value = parse_value(col, raw)
+        except BadValue as exc:
+            violations.append(Violation(spec.name, line, col.name, raw, str(exc)))
+            row_ok = False
+            typed.append(None)
+            continue
+        reason = check_value(col, value, delivery_date)
+        if reason:
+            violations.append(Violation(spec.name, line, col.name, raw, reason))
+            row_ok = False
+        typed.append(value)
+    if row_ok and spec is contract.GUARANTEES:
+        row_ok = _check_maturity(typed, line, violations)
+    return tuple(typed) if row_ok else None
+
+
+def _check_maturity(typed: list, line: int, violations: list[Violation]) -> bool:
+    names = contract.GUARANTEES.column_names
+    maturity = typed[names.index("maturity_date")]
+    event_date = typed[names.index("event_date")]
+    if maturity is not None and maturity <= event_date:
+        violations.append(Violation(contract.GUARANTEES.name, line, "maturity_date", maturity.isoformat(),
+                                    "must be after event_date"))
+        return False
+    return True
+
+
+# --- files -------------------------------------------------------------------------------
+
+def check_file(spec: FileSpec, decoded: DecodedFile, delivery_date: date,
+               violations: list[Violation]) -> ParsedFile:
+    parsed = ParsedFile(spec, decoded.encoding, decoded.sha256)
+    it = records(decoded.text)
+    try:
+        first = next(it, None)
+        if first is None:
+            violations.append(Violation(spec.name, 1, None, None, "empty file: header row missing"))
+            parsed.well_formed = False
+            return parsed
+        header = first[1]
+        missing = [c for c in spec.column_names if c not in header]
+        extra = [h for h in header if h not in spec.column_names]
+        dupes = {h for h in header if header.count(h) > 1}
+        if missing or extra or dupes:
+            reason = "header does not match the contract:" + (
+                f" missing {missing}" if missing else "") + (f" unexpected {extra}" if extra else "") + (
+                f" duplicated {sorted(dupes)}" if dupes else "")
+            violations.append(Violation(spec.name, 1, None, ",".join(header), reason))
+            parsed.well_formed = False
+            return parsed
+        positions = [header.index(c) for c in spec.column_names]
+        seen: dict[str, int] = {}
+        key_pos = spec.column_names.index(spec.key.name)
+        for line, fields in it:
+            parsed.data_records += 1
+            if len(fields) != len(header):
+                violations.append(Violation(spec.name, line, None, ",".join(fields)[:200],
+                                            f"has {len(fields)} fields, header has {len(header)}"))
+                continue
+            row = check_row(spec, fields, positions, line, delivery_date, violations)
+            key = fields[positions[key_pos]]
+            if key in seen:
+                violations.append(Violation(spec.name, line, spec.key.name, key,
+                                            f"duplicate id (also on line {seen[key]})"))
+                row = None
+            seen.setdefault(key, line)
+            if row is not None:
+                parsed.rows.append(row)
+                parsed.line_numbers.append(line)
+    except csv.Error as exc:
+        violations.append(Violation(spec.name, None, None, None, f"malformed CSV: {exc}"))
+        parsed.well_formed = False
+    return parsed
+
+
+def check_against_manifest(spec: FileSpec, parsed: ParsedFile, entry: ManifestLine,
+                           violations: list[Violation]) -> None:
+    if parsed.sha256 != entry.sha256:
+        violations.append(Violation(spec.name, None, "sha256", parsed.sha256,
+                                    f"SHA-256 differs from the manifest ({entry.sha256})"))
+    if not parsed.well_formed:
+        return
+    if parsed.data_records != entry.rows:
+        violations.append(Violation(spec.name, None, "rows", str(parsed.data_records),
+                                    f"row count differs from the manifest ({entry.rows})"))
+    if spec.has_amount:
+        amount_pos = spec.column_names.index("amount_krw")
+        total = sum(r[amount_pos] for r in parsed.rows)
+        if parsed.data_records == len(parsed.rows) and total != entry.amount_sum:
+            violations.append(Violation(spec.name, None, "amount_krw", str(total),
+                                        f"amount sum differs from the manifest ({entry.amount_sum})"))
+    elif entry.amount_sum != 0:
+        violations.append(Violation(MANIFEST_FILE, None, "amount_krw_sum", str(entry.amount_sum),
+                                    f"must be 0 for {spec.name}"))
+
+
+def check_delivery(folder: Path) -> CheckedDelivery:
+    delivery_date = delivery_date_of(folder)
+    assert delivery_date is not None, folder
+    violations: list[Violation] = []
+    manifest_sha = decode(folder / MANIFEST_FILE).sha256
+    manifest = read_manifest(folder, violations)
+    files: dict[str, ParsedFile] = {}
+    for spec in FILES:
+        path = folder / spec.name
+        if not path.is_file():
+            violations.append(Violation(spec.name, None, None, None, "file missing from the delivery"))
+            continue
+        try:
+            decoded = decode(path)
+        except UndecodableFile as exc:
+            violations.append(Violation(spec.name, None, None, None, str(exc)))
+            continue
+        parsed = check_file(spec, decoded, delivery_date, violations)
+        files[spec.name] = parsed
+        if spec.name in manifest:
+            check_against_manifest(spec, parsed, manifest[spec.name], violations)
+    return CheckedDelivery(delivery_date, folder, manifest_sha, files, violations)

