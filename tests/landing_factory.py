@@ -28,6 +28,13 @@ def csv_bytes(header: list[str], rows: list[list], encoding: str = "utf-8") -> b
     return text.encode(encoding)
 
 
+def _as_int(value) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        return 0  # a deliberately bad amount: the row check reports it
+
+
 def write_delivery(landing: Path, day: date, rows: dict[str, list[dict]] | None = None,
                    encodings: dict[str, str] | None = None, manifest: bool = True,
                    raw_files: dict[str, bytes] | None = None) -> Path:
@@ -46,7 +53,7 @@ def write_delivery(landing: Path, day: date, rows: dict[str, list[dict]] | None 
             data = csv_bytes(header, [[r.get(c) for c in header] for r in rows.get(spec.name, [])],
                              encodings.get(spec.name, "utf-8"))
         (folder / spec.name).write_bytes(data)
-        amount = sum(int(r["amount_krw"]) for r in rows.get(spec.name, [])) if spec.has_amount else 0
+        amount = sum(_as_int(r["amount_krw"]) for r in rows.get(spec.name, [])) if spec.has_amount else 0
         manifest_rows.append([spec.name, len(rows.get(spec.name, [])), amount, hashlib.sha256(data).hexdigest()])
     if manifest:
         (folder / "manifest.csv").write_bytes(

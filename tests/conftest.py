@@ -1,0 +1,66 @@
+"""Shared fixtures: a real PostgreSQL (embedded, or CGF_WAREHOUSE_URL's server), one database
+per test module, and a project-local Airflow home for the tests."""
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_STATE = ROOT / "var" / "test"
+
+# Airflow reads its settings at import time: point it at a test home before anything imports it.
+os.environ.setdefault("CGF_HOME", str(TEST_STATE))
+os.environ["AIRFLOW_HOME"] = str(TEST_STATE / "airflow")
+
+from include import airflow_env, warehouse  # noqa: E402
+
+airflow_env.configure()
+
+TEST_PORT = int(os.environ.get("CGF_TEST_PG_PORT", "55433"))
+_SERVER_URL = os.environ.get("CGF_WAREHOUSE_URL")
+
+
+@pytest.fixture(scope="session")
+def server_url() -> str:
+    """URL of a database on the test server (the embedded one unless CGF_WAREHOUSE_URL is set)."""
+    if _SERVER_URL:
+        return _SERVER_URL
+    url = warehouse.start_embedded(pgdata=TEST_STATE / "pgdata", port=TEST_PORT)
+    yield url
+    warehouse.stop_embedded(TEST_STATE / "pgdata")
+
+
+def make_database(server_url: str, name: str) -> str:
+    """A fresh, empty database on the test server; returns its URL."""
+    name = re.sub(r"[^a-z0-9_]", "_", name.lower())[:40] + "_" + uuid.uuid4().hex[:6]
+    admin = server_url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'create database "{name}"')
+    return server_url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture
+def db_url(server_url, request) -> str:
+    return make_database(server_url, request.node.name)
+
+
+@pytest.fixture
+def conn(db_url):
+    with psycopg.connect(db_url) as connection:
+        yield connection
+
+
+@pytest.fixture(scope="session")
+def airflow_db():
+    """Airflow's metadata DB (SQLite in the test AIRFLOW_HOME), migrated once."""
+    airflow_env.ensure_metadata_db()
+    from airflow import settings
+
+    if settings.Session is None:
+        settings.configure_orm()
+    return settings

@@ -1,0 +1,289 @@
+"""Loader: every contract rule rejects with its recorded reason; good deliveries load once."""
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+import pytest
+
+from include.loader import DeliveryRejected, complete_deliveries, load_landing
+from tests.landing_factory import (contribution, employee, good_delivery, guarantee, repayment,
+                                   write_delivery)
+
+D1, D2, D3 = date(2019, 1, 2), date(2019, 1, 3), date(2019, 1, 4)
+
+
+def raw_count(conn, table: str) -> int:
+    return conn.execute(f"select count(*) from raw.{table}").fetchone()[0]
+
+
+def rejections(conn) -> list[tuple]:
+    return conn.execute(
+        "select file_name, line_no, column_name, value, reason from ops.rejections order by rejection_id"
+    ).fetchall()
+
+
+def test_good_deliveries_load_with_lineage_and_second_load_is_a_no_op(conn, tmp_path):
+    write_delivery(tmp_path, D1, good_delivery(D1, 3))
+    write_delivery(tmp_path, D2, good_delivery(D2, 2), encodings={"guarantees.csv": "cp949",
+                                                                  "repayments.csv": "utf-8-sig"})
+    report = load_landing(conn, tmp_path)
+    assert [d for d, _ in report.loaded] == [D1, D2]
+    assert raw_count(conn, "guarantees") == 5 and raw_count(conn, "headcount") == 4
+    name, line, source, load_id = conn.execute(
+        "select customer_name, line_no, source_file, load_id from raw.guarantees "
+        "where delivery_date = %s order by line_no limit 1", (D2,)).fetchone()
+    assert name == '주식회사 "한빛", 남동점'  # CP949, quoted comma and quotes survive
+    assert (line, source) == (2, "20190103/guarantees.csv") and load_id > 0
+    encodings = conn.execute("select encodings from ops.deliveries where delivery_date = %s", (D2,)).fetchone()[0]
+    assert encodings["guarantees.csv"] == "cp949" and encodings["repayments.csv"] == "utf-8-sig"
+
+    again = load_landing(conn, tmp_path)
+    assert again.loaded == [] and again.already_loaded == 2
+    assert raw_count(conn, "guarantees") == 5
+    assert conn.execute("select count(*) from ops.deliveries").fetchone()[0] == 2
+
+
+def test_multiline_quoted_name_keeps_its_starting_line(conn, tmp_path):
+    rows = good_delivery(D1, 2)
+    rows["guarantees.csv"][0]["customer_name"] = "두 줄\n상호"
+    write_delivery(tmp_path, D1, rows)
+    load_landing(conn, tmp_path)
+    lines = conn.execute("select customer_name, line_no from raw.guarantees order by line_no").fetchall()
+    assert lines == [("두 줄\n상호", 2), ('주식회사 "한빛", 남동점', 4)]
+
+
+def test_half_written_delivery_is_not_touched_and_later_days_wait(conn, tmp_path):
+    write_delivery(tmp_path, D1, good_delivery(D1))
+    write_delivery(tmp_path, D2, good_delivery(D2), manifest=False)
+    write_delivery(tmp_path, D3, good_delivery(D3))
+    assert [d for d, _ in complete_deliveries(tmp_path)] == [D1, D3]
+    report = load_landing(conn, tmp_path)
+    assert [d for d, _ in report.loaded] == [D1]
+    assert report.waiting_for == D2
+    assert conn.execute("select count(*) from ops.deliveries").fetchone()[0] == 1
+
+
+def test_resent_day_replaces_the_earlier_version(conn, tmp_path):
+    write_delivery(tmp_path, D1, good_delivery(D1, 3))
+    write_delivery(tmp_path, D2, good_delivery(D2, 1))
+    load_landing(conn, tmp_path)
+    corrected = good_delivery(D1, 2)
+    corrected["guarantees.csv"][0]["amount_krw"] = 77_000_000
+    write_delivery(tmp_path, D1, corrected)
+    report = load_landing(conn, tmp_path)
+    assert [d for d, _ in report.loaded] == [D1]
+    amounts = conn.execute("select amount_krw from raw.guarantees where delivery_date = %s order by line_no",
+                           (D1,)).fetchall()
+    assert amounts == [(77_000_000,), (50_000_000,)]
+    statuses = conn.execute("select status, dbt_built_at is null from ops.deliveries where delivery_date = %s "
+                            "order by load_id", (D1,)).fetchall()
+    assert statuses == [("SUPERSEDED", True), ("LOADED", True)]
+    assert raw_count(conn, "guarantees") == 3  # D1 now 2 rows, D2 untouched
+
+
+def test_rejected_delivery_loads_nothing_blocks_later_days_until_resent(conn, tmp_path):
+    write_delivery(tmp_path, D1, good_delivery(D1))
+    bad = good_delivery(D2, 2)
+    bad["guarantees.csv"][1]["branch_code"] = "999"
+    write_delivery(tmp_path, D2, bad)
+    write_delivery(tmp_path, D3, good_delivery(D3))
+    before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in tmp_path.rglob("*.csv")}
+
+    with pytest.raises(DeliveryRejected) as err:
+        load_landing(conn, tmp_path)
+    message = str(err.value)
+    assert "20190103" in message and "guarantees.csv:3" in message and "branch_code" in message
+    assert conn.execute("select count(*) from raw.guarantees where delivery_date > %s", (D1,)).fetchone()[0] == 0
+    assert rejections(conn) == [("guarantees.csv", 3, "branch_code", "999",
+                                 rejections(conn)[0][4])]
+    # running again reports the same rejection without recording it twice, D3 still waits
+    with pytest.raises(DeliveryRejected):
+        load_landing(conn, tmp_path)
+    assert len(rejections(conn)) == 1
+    assert not conn.execute("select 1 from ops.deliveries where delivery_date = %s", (D3,)).fetchone()
+
+    write_delivery(tmp_path, D2, good_delivery(D2, 2))  # the corrected re-send
+    report = load_landing(conn, tmp_path)
+    assert [d for d, _ in report.loaded] == [D2, D3]
+    after = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in tmp_path.rglob("*.csv")
+             if not p.parent.name == "20190103"}
+    assert all(before[p] == h for p, h in after.items())  # source files never changed
+
+
+def _mutate(field_file: str, index: int, **changes):
+    def apply(rows):
+        rows[field_file][index].update(changes)
+    return apply
+
+
+def _g(**changes):
+    return _mutate("guarantees.csv", 0, **changes)
+
+
+# (id, mutation of a good delivery, expected (file, line, column, value), reason fragment)
+ROW_RULES = [
+    ("bad_date", _g(event_date="2019/01/03"), ("guarantees.csv", 2, "event_date", "2019/01/03"), "not a date"),
+    ("impossible_date", _g(maturity_date="2019-02-30"), ("guarantees.csv", 2, "maturity_date", "2019-02-30"), "calendar"),
+    ("date_not_delivery_date", _g(event_date="2019-01-02"), ("guarantees.csv", 2, "event_date", "2019-01-02"), "delivery date"),
+    ("amount_not_integer", _g(amount_krw="12.5"), ("guarantees.csv", 2, "amount_krw", "12.5"), "not an integer"),
+    ("amount_with_separator", _g(amount_krw="1,000"), ("guarantees.csv", 2, "amount_krw", "1,000"), "not an integer"),
+    ("amount_zero", _g(amount_krw="0"), ("guarantees.csv", 2, "amount_krw", "0"), "> 0"),
+    ("ratio_not_decimal", _g(guarantee_ratio_pct="85%"), ("guarantees.csv", 2, "guarantee_ratio_pct", "85%"), "not a decimal"),
+    ("ratio_too_low", _g(guarantee_ratio_pct="49.9"), ("guarantees.csv", 2, "guarantee_ratio_pct", "49.9"), ">= 50"),
+    ("fee_too_high", _g(fee_rate_pct="3.5"), ("guarantees.csv", 2, "fee_rate_pct", "3.5"), "<= 3"),
+    ("term_too_long", _g(term_months="121"), ("guarantees.csv", 2, "term_months", "121"), "<= 120"),
+    ("maturity_not_after", _g(maturity_date="2019-01-03"), ("guarantees.csv", 2, "maturity_date", "2019-01-03"), "after event_date"),
+    ("required_empty", _g(customer_id=""), ("guarantees.csv", 2, "customer_id", ""), "required"),
+    ("new_needs_term", _g(term_months=""), ("guarantees.csv", 2, "term_months", ""), "required for event_type NEW"),
+    ("extend_needs_maturity", _g(event_type="EXTEND", maturity_date=""), ("guarantees.csv", 2, "maturity_date", ""), "required for event_type EXTEND"),
+    ("opening_needs_fee", _g(event_type="OPENING", fee_rate_pct=""), ("guarantees.csv", 2, "fee_rate_pct", ""), "required for event_type OPENING"),
+    ("unknown_event_type", _g(event_type="CANCEL"), ("guarantees.csv", 2, "event_type", "CANCEL"), "allowed code"),
+    ("unknown_branch", _g(branch_code="010"), ("guarantees.csv", 2, "branch_code", "010"), "allowed code"),
+    ("unknown_program", _g(program_code="COVID"), ("guarantees.csv", 2, "program_code", "COVID"), "allowed code"),
+    ("unknown_bank", _g(bank_code="CITI"), ("guarantees.csv", 2, "bank_code", "CITI"), "allowed code"),
+    ("bad_check_digit", _g(business_reg_no="1248100997"), ("guarantees.csv", 2, "business_reg_no", "1248100997"), "사업자등록번호"),
+    ("brn_not_10_digits", _g(business_reg_no="124-81-00998"), ("guarantees.csv", 2, "business_reg_no", "124-81-00998"), "사업자등록번호"),
+    ("unknown_repayment_kind", _mutate("repayments.csv", 0, kind="REFUND"), ("repayments.csv", 2, "kind", "REFUND"), "allowed code"),
+    ("repayment_unknown_unit", _mutate("repayments.csv", 0, branch_code="300"), ("repayments.csv", 2, "branch_code", "300"), "allowed code"),
+    ("repayment_negative", _mutate("repayments.csv", 0, amount_krw="-5"), ("repayments.csv", 2, "amount_krw", "-5"), "> 0"),
+    ("unknown_entry_type", _mutate("contributions.csv", 0, entry_type="GRANT"), ("contributions.csv", 2, "entry_type", "GRANT"), "allowed code"),
+    ("contribution_needs_type", _mutate("contributions.csv", 0, contributor_type=""), ("contributions.csv", 2, "contributor_type", ""), "required for entry_type CONTRIBUTION"),
+    ("unknown_contributor_type", _mutate("contributions.csv", 0, contributor_type="BANK"), ("contributions.csv", 2, "contributor_type", "BANK"), "allowed code"),
+    ("unknown_grade", _mutate("headcount.csv", 0, grade="7"), ("headcount.csv", 2, "grade", "7"), "allowed code"),
+    ("unknown_status", _mutate("headcount.csv", 0, employment_status="RETIRED"), ("headcount.csv", 2, "employment_status", "RETIRED"), "allowed code"),
+    ("snapshot_date_wrong", _mutate("headcount.csv", 1, snapshot_date="2019-01-04"), ("headcount.csv", 3, "snapshot_date", "2019-01-04"), "delivery date"),
+    ("duplicate_employee", _mutate("headcount.csv", 1, employee_id="EMP1"), ("headcount.csv", 3, "employee_id", "EMP1"), "duplicate id"),
+    ("duplicate_event_in_file", _mutate("guarantees.csv", 1, event_id="E20190103-0"), ("guarantees.csv", 3, "event_id", "E20190103-0"), "duplicate id"),
+]
+
+
+@pytest.mark.parametrize("mutate,expected,reason", [r[1:] for r in ROW_RULES], ids=[r[0] for r in ROW_RULES])
+def test_row_rule_rejects_delivery_with_reason(conn, tmp_path, mutate, expected, reason):
+    rows = good_delivery(D2, 2)
+    mutate(rows)
+    write_delivery(tmp_path, D2, rows)
+    with pytest.raises(DeliveryRejected, match="20190103"):
+        load_landing(conn, tmp_path)
+    recorded = rejections(conn)
+    assert [r[:4] for r in recorded] == [expected]
+    assert reason in recorded[0][4]
+    assert sum(raw_count(conn, t) for t in ("guarantees", "repayments", "contributions", "headcount")) == 0
+    status = conn.execute("select status, violation_count from ops.deliveries").fetchall()
+    assert status == [("REJECTED", 1)]
+
+
+def _rewrite_manifest(folder, transform):
+    path = folder / "manifest.csv"
+    lines = path.read_text().splitlines()
+    path.write_text("\r\n".join(transform(lines)) + "\r\n")
+
+
+def _manifest_field(name: str, col: int, value: str):
+    def transform(lines):
+        out = []
+        for line in lines:
+            parts = line.split(",")
+            if parts[0] == name:
+                parts[col] = value
+            out.append(",".join(parts))
+        return out
+    return transform
+
+
+FILE_RULES = [
+    ("manifest_rows", lambda f: _rewrite_manifest(f, _manifest_field("guarantees.csv", 1, "9")),
+     ("guarantees.csv", "rows"), "row count differs"),
+    ("manifest_amount", lambda f: _rewrite_manifest(f, _manifest_field("repayments.csv", 2, "1")),
+     ("repayments.csv", "amount_krw"), "amount sum differs"),
+    ("manifest_sha", lambda f: _rewrite_manifest(f, _manifest_field("headcount.csv", 3, "0" * 64)),
+     ("headcount.csv", "sha256"), "SHA-256 differs"),
+    ("manifest_headcount_amount", lambda f: _rewrite_manifest(f, _manifest_field("headcount.csv", 2, "5")),
+     ("manifest.csv", "amount_krw_sum"), "must be 0"),
+    ("manifest_header", lambda f: _rewrite_manifest(f, lambda ls: ["name,rows,amount,sha"] + ls[1:]),
+     ("manifest.csv", None), "header must be"),
+    ("manifest_missing_line", lambda f: _rewrite_manifest(f, lambda ls: [l for l in ls if not l.startswith("contributions")]),
+     ("manifest.csv", "file"), "missing from the manifest"),
+    ("file_missing", lambda f: (f / "repayments.csv").unlink(), ("repayments.csv", None), "file missing"),
+]
+
+
+@pytest.mark.parametrize("damage,expected,reason", [r[1:] for r in FILE_RULES], ids=[r[0] for r in FILE_RULES])
+def test_file_rule_rejects_delivery_with_reason(conn, tmp_path, damage, expected, reason):
+    folder = write_delivery(tmp_path, D2, good_delivery(D2, 2))
+    damage(folder)
+    with pytest.raises(DeliveryRejected, match="20190103"):
+        load_landing(conn, tmp_path)
+    recorded = rejections(conn)
+    assert any((r[0], r[2]) == expected and reason in r[4] for r in recorded), recorded
+    assert raw_count(conn, "guarantees") == 0
+
+
+RAW_FILE_RULES = [
+    ("undecodable", b"\x80\x81\xff\xfe,\n", (None, None), "neither UTF-8 nor CP949"),
+    ("bom_not_utf8", b"\xef\xbb\xbf\xff\xfe\n", (None, None), "BOM"),
+    ("header_missing_column", "event_id,event_date\r\n".encode(), (1, None), "missing"),
+    ("header_extra_column", None, (1, None), "unexpected ['note']"),
+    ("wrong_field_count", None, (2, None), "fields, header has"),
+    ("malformed_quotes", None, (None, None), "malformed CSV"),
+    ("empty_file", b"", (1, None), "header row missing"),
+]
+
+
+def _raw_guarantees(case: str) -> bytes:
+    from include.contract import GUARANTEES
+    from tests.landing_factory import csv_bytes
+
+    header = list(GUARANTEES.column_names)
+    row = [guarantee(D2, "E1").get(c) for c in header]
+    if case == "header_extra_column":
+        return csv_bytes(header + ["note"], [row + ["x"]])
+    if case == "wrong_field_count":
+        return csv_bytes(header, [row[:-1]])
+    if case == "malformed_quotes":
+        return csv_bytes(header, []) + b'E1,"2019-01-03"x,NEW\r\n'
+    raise KeyError(case)
+
+
+@pytest.mark.parametrize("data,expected,reason", [r[1:] for r in RAW_FILE_RULES], ids=[r[0] for r in RAW_FILE_RULES])
+def test_malformed_file_rejects_delivery_with_reason(conn, tmp_path, request, data, expected, reason):
+    case = request.node.callspec.id
+    data = data if data is not None else _raw_guarantees(case)
+    write_delivery(tmp_path, D2, good_delivery(D2, 1), raw_files={"guarantees.csv": data})
+    with pytest.raises(DeliveryRejected, match="20190103"):
+        load_landing(conn, tmp_path)
+    recorded = [r for r in rejections(conn) if r[0] == "guarantees.csv" and reason in r[4]]
+    assert recorded and (recorded[0][1], recorded[0][2]) == expected, rejections(conn)
+    assert raw_count(conn, "guarantees") == 0
+
+
+def test_id_reused_from_another_delivery_is_rejected(conn, tmp_path):
+    write_delivery(tmp_path, D1, good_delivery(D1))
+    load_landing(conn, tmp_path)
+    rows = good_delivery(D2)
+    rows["repayments.csv"][0]["repayment_id"] = "R20190102-0"
+    rows["contributions.csv"][0]["contribution_id"] = "C20190102"
+    write_delivery(tmp_path, D2, rows)
+    with pytest.raises(DeliveryRejected, match="20190103"):
+        load_landing(conn, tmp_path)
+    assert [r[:4] for r in rejections(conn)] == [
+        ("repayments.csv", 2, "repayment_id", "R20190102-0"),
+        ("contributions.csv", 2, "contribution_id", "C20190102"),
+    ]
+    assert all("already delivered on 2019-01-02" in r[4] for r in rejections(conn))
+
+
+def test_every_violation_of_a_delivery_is_recorded(conn, tmp_path):
+    rows = good_delivery(D2, 3)
+    for r in rows["guarantees.csv"]:
+        r["bank_code"] = "XX"
+    rows["headcount.csv"].append(employee(D2, "EMP3", grade="9"))
+    rows["contributions.csv"].append(contribution(D2, "C-LOSS", entry_type="LOSS", contributor_type=None))
+    rows["repayments.csv"].append(repayment(D2, "R-OPEN", kind="OPENING_RECOURSE", guarantee_id="OLD1"))
+    write_delivery(tmp_path, D2, rows)
+    with pytest.raises(DeliveryRejected) as err:
+        load_landing(conn, tmp_path)
+    assert err.value.total == 4
+    assert [(r[0], r[1], r[2]) for r in rejections(conn)] == [
+        ("guarantees.csv", 2, "bank_code"), ("guarantees.csv", 3, "bank_code"),
+        ("guarantees.csv", 4, "bank_code"), ("headcount.csv", 4, "grade")]
