@@ -1,15 +1,15 @@
 """cgf_nightly — the nightly pipeline of the credit guarantee warehouse."""
 from __future__ import annotations
 
+import os
 import sys
 from datetime import timedelta
 from pathlib import Path
 
 import pendulum
-from airflow.exceptions import AirflowFailException
 from airflow.sdk import Asset, dag, task
+from airflow.sdk.exceptions import AirflowFailException
 from airflow.timetables.trigger import CronTriggerTimetable
-from cosmos.operators.local import DbtBuildLocalOperator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project root, for include/
 
@@ -18,7 +18,7 @@ from include.loader import DeliveryRejected  # noqa: E402
 
 SEOUL = pendulum.timezone("Asia/Seoul")
 MART_ASSETS = [
-    Asset(f"postgres://cgf-warehouse/marts/{name}", name=f"marts.{name}")
+    Asset(name=f"marts.{name}", uri=f"postgres://cgf-warehouse:5432/cgf/marts/{name}")
     for name in (
         "rpt_supply_yearly", "rpt_accidents_yearly", "rpt_claims_rollforward_yearly",
         "rpt_basic_assets_yearly", "rpt_contributions_yearly", "fct_operating_multiple_daily",
@@ -44,7 +44,8 @@ Every night at 02:00 (Asia/Seoul) the core guarantee system delivers the previou
 default_args = {
     "owner": "전략기획부 data",
     "retries": 2,
-    "retry_delay": timedelta(minutes=5),
+    # a one-shot run (make run, tests) may shorten the wait between tries
+    "retry_delay": timedelta(seconds=int(os.environ.get("CGF_RETRY_DELAY_SECONDS", "300"))),
 }
 
 
@@ -78,16 +79,7 @@ def cgf_nightly():
             "max_load_id": report.max_load_id,
         }
 
-    dbt_build = DbtBuildLocalOperator(
-        task_id="dbt_build",
-        project_dir=str(dbt_config.config.DBT_PROJECT_DIR),
-        profile_config=dbt_config.profile_config,
-        env=dbt_config.dbt_env(),
-        append_env=True,
-        install_deps=False,
-        emit_datasets=False,
-        retries=1,
-    )
+    dbt_build = dbt_config.build_operator(task_id="dbt_build", retries=1)
 
     @task
     def mark_built(load_summary: dict) -> int:

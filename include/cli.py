@@ -12,9 +12,8 @@ import argparse
 import logging
 import os
 import sys
-from datetime import date, datetime, time, timedelta
 
-from include import airflow_env, config, warehouse
+from include import config, warehouse
 
 log = logging.getLogger("cgf")
 
@@ -35,31 +34,6 @@ def _generate_demo() -> None:
     landing = config.landing_dir()
     print(f"[cgf] landing area {landing} is empty: generating the foundation's demo deliveries …", flush=True)
     generator.main(["--landing-dir", str(landing)])
-
-
-def _run_dag(url: str) -> tuple[str, list[str]]:
-    """Run cgf_nightly once, for real, for the night after the latest complete delivery."""
-    import pendulum
-
-    from include.loader import complete_deliveries
-
-    airflow_env.configure()
-    airflow_env.ensure_metadata_db()
-    from airflow import settings
-
-    if settings.Session is None:
-        settings.configure_orm()
-    sys.path.insert(0, str(config.PROJECT_ROOT / "dags"))
-    from cgf_nightly import SEOUL, nightly_dag
-
-    deliveries = complete_deliveries(config.landing_dir())
-    last_day = deliveries[-1][0] if deliveries else date.today() - timedelta(days=1)
-    run_day = last_day + timedelta(days=1)
-    logical = pendulum.instance(datetime.combine(run_day, time(2, 0)), tz=SEOUL)
-    print(f"[cgf] running DAG cgf_nightly for the night of {run_day} (latest delivery {last_day:%Y%m%d}) …", flush=True)
-    dag_run = nightly_dag.test(logical_date=logical)
-    failed = [ti.task_id for ti in dag_run.get_task_instances() if ti.state == "failed"]
-    return str(dag_run.state), failed
 
 
 def _print_summary(url: str) -> int:
@@ -90,16 +64,22 @@ def _print_summary(url: str) -> int:
 def cmd_run(args) -> int:
     url = warehouse.warehouse_url()
     os.environ["CGF_WAREHOUSE_URL"] = url  # every task of the run uses the same warehouse
+    os.environ.setdefault("CGF_RETRY_DELAY_SECONDS", "20")  # one-shot run: retry soon
     print(f"[cgf] warehouse: {url}", flush=True)
     if _landing_is_empty():
         _generate_demo()
-    state, failed = _run_dag(url)
-    print(f"[cgf] DAG run finished: {state}" + (f"; failed tasks: {', '.join(failed)}" if failed else ""))
+    from include.dag_runner import night_after_latest_delivery, run_nightly
+
+    run_day = night_after_latest_delivery()
+    print(f"[cgf] running DAG cgf_nightly for the night of {run_day} …", flush=True)
+    result = run_nightly(run_day)
+    print(f"[cgf] DAG run finished: {result.state}"
+          + (f"; failed tasks: {', '.join(result.failed_tasks)}" if result.failed_tasks else ""))
     code = _print_summary(url)
     if not config.configured_warehouse_url():
         print("[cgf] the embedded warehouse keeps running for queries (psql: "
               f"{url}); stop it with `make stop`")
-    return code or (0 if state == "success" else 1)
+    return code or (0 if result.succeeded else 1)
 
 
 def cmd_generate(args) -> int:
@@ -133,6 +113,22 @@ def cmd_warehouse(args) -> int:
     return 0
 
 
+def cmd_docs(args) -> int:
+    """Generate dbt docs (and serve them unless --no-serve)."""
+    import subprocess
+
+    from include.dbt_config import dbt_env
+
+    os.environ.update(dbt_env(warehouse.warehouse_url()))
+    dbt = [str(__import__("pathlib").Path(sys.executable).parent / "dbt")]
+    flags = ["--project-dir", str(config.DBT_PROJECT_DIR), "--profiles-dir", str(config.DBT_PROJECT_DIR)]
+    subprocess.run(dbt + ["docs", "generate"] + flags, check=True)
+    print(f"[cgf] dbt docs written to {config.DBT_PROJECT_DIR / 'target' / 'index.html'}")
+    if args.serve:
+        subprocess.run(dbt + ["docs", "serve", "--port", str(args.port), "--host", "127.0.0.1"] + flags, check=True)
+    return 0
+
+
 def cmd_summary(args) -> int:
     return _print_summary(warehouse.warehouse_url())
 
@@ -152,6 +148,10 @@ def main(argv: list[str] | None = None) -> int:
     wh = sub.add_parser("warehouse", help="embedded PostgreSQL")
     wh.add_argument("action", choices=["start", "stop", "url"])
     wh.set_defaults(func=cmd_warehouse)
+    docs = sub.add_parser("docs", help="generate (and serve) the dbt docs of the marts")
+    docs.add_argument("--no-serve", dest="serve", action="store_false")
+    docs.add_argument("--port", type=int, default=8080)
+    docs.set_defaults(func=cmd_docs)
     summ = sub.add_parser("summary", help="what the warehouse holds")
     summ.set_defaults(func=cmd_summary)
     args = parser.parse_args(argv)

@@ -31,3 +31,27 @@ def dbt_env(url: str | None = None) -> dict[str, str]:
         "CGF_PG_PASSWORD": parts["password"],
         "CGF_PG_DBNAME": parts["dbname"],
     }
+
+
+def build_operator(**kwargs):
+    """`dbt build` through Cosmos, connected to the warehouse current at run time.
+
+    The connection is resolved when the task runs, not when the DAG file is parsed, so one DAG
+    serves whatever CGF_WAREHOUSE_URL the worker has.
+    """
+    from cosmos.operators.local import DbtBuildLocalOperator
+
+    class WarehouseDbtBuildOperator(DbtBuildLocalOperator):
+        def get_env(self, context):
+            env = super().get_env(context)
+            env.update(dbt_env())
+            return env
+
+    return WarehouseDbtBuildOperator(
+        project_dir=str(config.DBT_PROJECT_DIR),
+        profile_config=profile_config,
+        append_env=True,
+        install_deps=False,
+        emit_datasets=False,
+        **kwargs,
+    )

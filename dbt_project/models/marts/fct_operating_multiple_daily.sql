@@ -1,0 +1,61 @@
+{#
+  보증운용배수: guarantee balance ÷ basic assets for every calendar day from the first to the
+  last delivery date loaded. Days without a delivery carry the previous day's balances.
+  Incremental by as_of_date from restate_from() (the running totals are recomputed from the
+  small daily rollup, so a restated day fixes every later day).
+#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ delete_restated('as_of_date') }}",
+    indexes=[{'columns': ['as_of_date'], 'unique': true}],
+) }}
+
+with
+
+calendar as (select date_day from {{ ref('dim_calendar') }}),
+
+daily as (select * from {{ ref('int_daily_balance_changes') }}),
+
+running as (
+
+    select
+        c.date_day                                                          as as_of_date,
+        sum(coalesce(d.guarantee_balance_delta_krw, 0)) over (order by c.date_day) as guarantee_balance_krw,
+        sum(coalesce(d.basic_assets_delta_krw, 0)) over (order by c.date_day)      as basic_assets_krw
+    from calendar as c
+    left join daily as d on d.activity_date = c.date_day
+
+),
+
+levels as (
+
+    select
+        *,
+        {{ var('operating_multiple_policy_limit') }}::numeric  as policy_limit,
+        {{ var('operating_multiple_warn_level') }}::numeric    as warn_level,
+        {{ var('operating_multiple_legal_limit') }}::numeric   as legal_limit,
+        round(guarantee_balance_krw::numeric / nullif(basic_assets_krw, 0), 6) as operating_multiple
+    from running
+
+)
+
+select
+    as_of_date::date                                            as as_of_date,
+    guarantee_balance_krw::bigint                               as guarantee_balance_krw,
+    basic_assets_krw::bigint                                    as basic_assets_krw,
+    operating_multiple::numeric(12, 6)                          as operating_multiple,
+    policy_limit::numeric(6, 2)                                 as policy_limit,
+    warn_level::numeric(6, 2)                                   as warn_level,
+    legal_limit::numeric(6, 2)                                  as legal_limit,
+    (case
+        when operating_multiple > policy_limit then 'BREACH'
+        when operating_multiple >= warn_level then 'WARN'
+        else 'OK'
+    end)::text                                                  as status,
+    (policy_limit * basic_assets_krw - guarantee_balance_krw)::bigint as headroom_krw
+from levels
+{% if is_incremental() %}
+where as_of_date >= {{ restate_from() }}
+{% endif %}
