@@ -12,6 +12,7 @@ import argparse
 import logging
 import os
 import sys
+from pathlib import Path
 
 from include import config, warehouse
 
@@ -120,7 +121,7 @@ def cmd_docs(args) -> int:
     from include.dbt_config import dbt_env
 
     os.environ.update(dbt_env(warehouse.warehouse_url()))
-    dbt = [str(__import__("pathlib").Path(sys.executable).parent / "dbt")]
+    dbt = [str(Path(sys.executable).parent / "dbt")]
     flags = ["--project-dir", str(config.DBT_PROJECT_DIR), "--profiles-dir", str(config.DBT_PROJECT_DIR)]
     subprocess.run(dbt + ["docs", "generate"] + flags, check=True)
     print(f"[cgf] dbt docs written to {config.DBT_PROJECT_DIR / 'target' / 'index.html'}")
@@ -143,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("rest", nargs=argparse.REMAINDER)
     gen.set_defaults(func=cmd_generate)
     load = sub.add_parser("load", help="load pending deliveries (no Airflow)")
-    load.add_argument("--landing-dir", type=lambda p: __import__("pathlib").Path(p))
+    load.add_argument("--landing-dir", type=Path)
     load.set_defaults(func=cmd_load)
     wh = sub.add_parser("warehouse", help="embedded PostgreSQL")
     wh.add_argument("action", choices=["start", "stop", "url"])
