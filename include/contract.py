@@ -6,6 +6,7 @@ Source of truth: the foundation's extract contract (deliveries of five CSV files
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 
 MANIFEST_FILE = "manifest.csv"
 MANIFEST_HEADER = ("file", "rows", "amount_krw_sum", "sha256")
@@ -125,11 +126,15 @@ class FileSpec:
     when_column: str | None = None
     required_when: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 
-    @property
+    @cached_property
+    def when_index(self) -> int | None:
+        return self.column_names.index(self.when_column) if self.when_column else None
+
+    @cached_property
     def key(self) -> Column:
         return next(c for c in self.columns if c.unique)
 
@@ -220,6 +225,7 @@ LINEAGE_COLUMNS = (
 )
 
 
+@lru_cache(maxsize=65536)
 def business_reg_no_is_valid(value: str) -> bool:
     """사업자등록번호 check digit (weights 1,3,7,1,3,7,1,3,5 plus ⌊d9·5/10⌋)."""
     if len(value) != 10 or not value.isdigit():

@@ -155,12 +155,12 @@ def _month_2021(new: Flow, extend: Flow, balance: Flow) -> PeriodFigures:
 
 
 MONTHLY_FIGURES = {  # (month, scenario) → figures; the multiple ends Q1 near 9.25 (normal) or 10.5 (breach)
-    ("2021-01", "normal"): _month_2021(Flow(4_000, 125_000), Flow(1_500, 32_000), Flow(98_500, 2_290_000)),
+    ("2021-01", "normal"): _month_2021(Flow(4_000, 130_000), Flow(1_500, 32_000), Flow(98_500, 2_290_000)),
     ("2021-02", "normal"): _month_2021(Flow(3_500, 100_000), Flow(1_500, 30_000), Flow(100_300, 2_360_000)),
-    ("2021-03", "normal"): _month_2021(Flow(5_000, 150_000), Flow(2_000, 45_000), Flow(103_000, 2_472_000)),
-    ("2021-01", "breach"): _month_2021(Flow(8_000, 320_000), Flow(2_000, 45_000), Flow(102_500, 2_485_000)),
-    ("2021-02", "breach"): _month_2021(Flow(5_000, 130_000), Flow(1_800, 40_000), Flow(105_800, 2_585_000)),
-    ("2021-03", "breach"): _month_2021(Flow(8_000, 250_000), Flow(2_500, 55_000), Flow(111_000, 2_800_000)),
+    ("2021-03", "normal"): _month_2021(Flow(5_000, 155_000), Flow(2_000, 45_000), Flow(103_000, 2_472_000)),
+    ("2021-01", "breach"): _month_2021(Flow(8_000, 325_000), Flow(2_000, 45_000), Flow(102_500, 2_485_000)),
+    ("2021-02", "breach"): _month_2021(Flow(5_000, 135_000), Flow(1_800, 40_000), Flow(105_800, 2_585_000)),
+    ("2021-03", "breach"): _month_2021(Flow(8_000, 265_000), Flow(2_500, 55_000), Flow(112_000, 2_800_000)),
 }
 # any other month: the 2021 plan per month, the book growing by half its net new supply
 GENERIC_MONTH = _month_2021(Flow(1_700, 42_000), Flow(1_650, 41_000), balance=None)
@@ -866,13 +866,18 @@ def scaled_krw(million: int, scale: float) -> int:
 
 @dataclass
 class ControlStats:
-    """What terminations, extensions and subrogations took off the book so far in the period."""
-    released: int = 0
-    terminations: int = 0
-    extended_before: int = 0
-    extended_after: int = 0
-    followup_released: int = 0
-    subrogations: int = 0
+    """What terminations, extensions and subrogations took off the book, recent periods weighing most."""
+    released: float = 0
+    terminations: float = 0
+    extended_before: float = 0
+    extended_after: float = 0
+    followup_released: float = 0
+    subrogations: float = 0
+
+    def fade(self) -> None:
+        """Halve the weight of everything so far (called when a new period starts)."""
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) / 2)
 
 
 @dataclass
@@ -887,8 +892,8 @@ class Period:
     claim_tasks: dict[date, list[tuple[str, int]]]
     recovery_claims: set[Claim]
     remaining: dict[str, list[int]]  # event type → [count, amount] not yet carried out
+    stats: ControlStats
     deferred: list[tuple[str, int]] = field(default_factory=list)
-    stats: ControlStats = field(default_factory=ControlStats)
 
     def days_left(self, day: date) -> int:
         return sum(1 for other in self.days if other >= day)
@@ -930,16 +935,17 @@ def figures_for(key: str, scenario: str) -> PeriodFigures:
 
 
 def build_period(key: str, first: date, last: date, figures: PeriodFigures, ledger: Ledger,
-                 scale: float, rng: random.Random) -> Period:
+                 scale: float, stats: ControlStats, rng: random.Random) -> Period:
     days = business_days(first, last)
+    stats.fade()
     if not days:
         return Period(key, [], ledger.live_count, ledger.total_balance, {}, {}, {}, set(),
-                      {kind: [0, 0] for kind in PLANNED_GUARANTEE_EVENTS})
+                      {kind: [0, 0] for kind in PLANNED_GUARANTEE_EVENTS}, stats)
     schedule, remaining = schedule_guarantee_events(figures, days, scale, rng)
     target_count, target_krw = closing_targets(figures, ledger, remaining, scale)
     recoveries, recovery_claims = plan_recourse_recoveries(figures.recovery, ledger, days, scale, rng)
     return Period(key, days, target_count, target_krw, schedule, recoveries,
-                  plan_claim_tasks(figures, days, scale), recovery_claims, remaining)
+                  plan_claim_tasks(figures, days, scale), recovery_claims, remaining, stats)
 
 
 def schedule_guarantee_events(figures: PeriodFigures, days: list[date], scale: float, rng: random.Random):
@@ -1122,18 +1128,21 @@ def close_towards_target(books: Books, period: Period, rng: random.Random) -> No
         period.stats.terminations += 1
 
 
+OUTFLOW_SAFETY = 1.5  # over-estimate what later events will take off, never over-repay
+
+
 def expected_excess(ledger: Ledger, period: Period) -> float:
     """Balance still to be repaid in the period after what later events are expected to remove."""
     stats, remaining = period.stats, period.remaining
     average_balance = ledger.total_balance / max(1, ledger.live_count)
     per_release = stats.released / stats.terminations if stats.terminations >= 30 else 0.5 * average_balance
     per_followup = stats.followup_released / stats.subrogations if stats.subrogations >= 30 else 0.0
-    extension_cut = ((stats.extended_before - stats.extended_after) / stats.extended_after
-                     if stats.extended_after else 0.03)
-    future_outflow = (max(0, period.count_gap(ledger)) * per_release
-                      + remaining["SUBROGATE"][0] * per_followup + remaining["SUBROGATE"][1]
-                      + remaining["EXTEND"][1] * extension_cut)
-    return ledger.total_balance + remaining["NEW"][1] - future_outflow - period.target_krw
+    extension_cut = max(0.05, (stats.extended_before - stats.extended_after) / stats.extended_after
+                        if stats.extended_after else 0.0)
+    uncertain = (max(0, period.count_gap(ledger)) * per_release + remaining["SUBROGATE"][0] * per_followup
+                 + remaining["EXTEND"][1] * extension_cut)
+    known = remaining["NEW"][1] - remaining["SUBROGATE"][1]
+    return ledger.total_balance + known - OUTFLOW_SAFETY * uncertain - period.target_krw
 
 
 def repay_towards_target(books: Books, period: Period, rng: random.Random) -> None:
@@ -1317,12 +1326,14 @@ class PeriodCalendar:
         self._seed, self._scale, self._scenario = seed, scale, scenario
         self._current: Period | None = None
         self._current_last = date.min
+        self._stats = ControlStats()
 
     def period_on(self, day: date, ledger: Ledger) -> Period:
         if self._current is None or day > self._current_last:
             key, first, last = next(bound for bound in self._bounds if bound[1] <= day <= bound[2])
             rng = random.Random(f"{self._seed}:plan:{key}")
-            self._current = build_period(key, first, last, figures_for(key, self._scenario), ledger, self._scale, rng)
+            self._current = build_period(key, first, last, figures_for(key, self._scenario), ledger, self._scale,
+                                         self._stats, rng)
             self._current_last = last
         return self._current
 

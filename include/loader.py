@@ -142,17 +142,13 @@ def _cross_delivery_duplicates(conn: psycopg.Connection, checked: CheckedDeliver
         if spec.unique_scope != "all_deliveries" or not parsed.rows:
             continue
         key_pos = spec.column_names.index(spec.key.name)
-        conn.execute("create temp table if not exists delivery_keys (key text, line_no int) on commit drop")
-        conn.execute("truncate delivery_keys")
-        with conn.cursor().copy("copy delivery_keys (key, line_no) from stdin") as copy:
-            for row, line in zip(parsed.rows, parsed.line_numbers):
-                copy.write_row((row[key_pos], line))
+        line_of = {row[key_pos]: line for row, line in zip(parsed.rows, parsed.line_numbers)}
         clashes = conn.execute(
-            f"select k.key, k.line_no, r.delivery_date from delivery_keys k "
-            f"join raw.{spec.table} r on r.{spec.key.name} = k.key "
-            f"where r.delivery_date <> %s order by k.line_no", (checked.delivery_date,)).fetchall()
-        for key, line, other_day in clashes:
-            found.append(Violation(spec.name, line, spec.key.name, key,
+            f"select {spec.key.name}, delivery_date from raw.{spec.table} "
+            f"where {spec.key.name} = any(%s) and delivery_date <> %s",
+            (list(line_of), checked.delivery_date)).fetchall()
+        for key, other_day in sorted(clashes, key=lambda c: line_of[c[0]]):
+            found.append(Violation(spec.name, line_of[key], spec.key.name, key,
                                    f"id already delivered on {other_day.isoformat()}"))
     return found
 
