@@ -10,45 +10,49 @@ units as (select * from {{ ref('ref_org_units') }}),
 
 snapshots as (select distinct snapshot_date from roster),
 
-actual as (
+cells as (
+
+    -- one aggregation over the quota cells of every snapshot and the roster's employees
+    select s.snapshot_date, q.org_unit_code, q.grade_band, q.quota, 0 as active, 0 as on_leave
+    from snapshots as s
+    cross join quota as q
+
+    union all
 
     select
         snapshot_date,
         org_unit_code,
         grade_band,
-        count(*) filter (where employment_status = 'ACTIVE')    as active_count,
-        count(*) filter (where employment_status = 'LEAVE')     as on_leave_count
+        0,
+        (employment_status = 'ACTIVE')::int,
+        (employment_status = 'LEAVE')::int
     from roster
-    group by snapshot_date, org_unit_code, grade_band
 
 ),
 
-grid as (
+counted as (
 
-    select s.snapshot_date, q.org_unit_code, q.grade_band
-    from snapshots as s
-    cross join quota as q
-    union
-    select snapshot_date, org_unit_code, grade_band
-    from actual
+    select
+        snapshot_date,
+        org_unit_code,
+        grade_band,
+        sum(quota)      as quota,
+        sum(active)     as active_count,
+        sum(on_leave)   as on_leave_count
+    from cells
+    group by snapshot_date, org_unit_code, grade_band
 
 )
 
 select
-    g.snapshot_date::date                                               as as_of_date,
-    g.org_unit_code::text                                               as org_unit_code,
-    u.name_ko::text                                                     as org_unit_name,
-    g.grade_band::text                                                  as grade_band,
-    coalesce(q.quota, 0)::integer                                       as quota,
-    (coalesce(a.active_count, 0) + coalesce(a.on_leave_count, 0))::integer as headcount,
-    coalesce(a.active_count, 0)::integer                                as active_count,
-    coalesce(a.on_leave_count, 0)::integer                              as on_leave_count,
-    (coalesce(q.quota, 0) - coalesce(a.active_count, 0) - coalesce(a.on_leave_count, 0))::integer
-                                                                        as vacancy
-from grid as g
-left join quota as q
-  on q.org_unit_code = g.org_unit_code and q.grade_band = g.grade_band
-left join actual as a
-  on a.snapshot_date = g.snapshot_date and a.org_unit_code = g.org_unit_code
- and a.grade_band = g.grade_band
-left join units as u on u.code = g.org_unit_code
+    c.snapshot_date::date                                   as as_of_date,
+    c.org_unit_code::text                                   as org_unit_code,
+    u.name_ko::text                                         as org_unit_name,
+    c.grade_band::text                                      as grade_band,
+    c.quota::integer                                        as quota,
+    (c.active_count + c.on_leave_count)::integer            as headcount,
+    c.active_count::integer                                 as active_count,
+    c.on_leave_count::integer                               as on_leave_count,
+    (c.quota - c.active_count - c.on_leave_count)::integer  as vacancy
+from counted as c
+left join units as u on u.code = c.org_unit_code
