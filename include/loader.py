@@ -194,7 +194,7 @@ def _copy_delivery(conn: psycopg.Connection, checked: CheckedDelivery) -> int:
         columns = ", ".join(spec.column_names + tuple(lineage_names))
         with conn.cursor().copy(f"copy raw.{spec.table} ({columns}) from stdin with (format csv)") as copy:
             copy.write(buffer.getvalue())
-    log.info("delivery %s loaded as load %d: %s", day.strftime("%Y%m%d"), load_id, counts)
+    log.debug("delivery %s loaded as load %d: %s", day.strftime("%Y%m%d"), load_id, counts)
     return sum(counts.values())
 
 

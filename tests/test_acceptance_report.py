@@ -1,0 +1,139 @@
+"""Acceptance: the real DAG over the generated demo reproduces every figure of the report.
+
+The expected values are the foundation's published figures (spec/marts.md), in million won
+(a report figure is round(x_krw / 1e6)); they are written out here, not read from the seeds,
+so a wrong seed cannot make this test pass.
+"""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import psycopg
+import pytest
+
+from include.dag_runner import run_nightly
+from include.generator import generate_landing
+from tests.conftest import make_database
+
+
+@pytest.fixture(scope="module")
+def marts(server_url, tmp_path_factory, airflow_db):
+    landing = tmp_path_factory.mktemp("demo") / "landing"
+    generate_landing(landing)
+    url = make_database(server_url, "acceptance")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CGF_WAREHOUSE_URL", url)
+        mp.setenv("CGF_LANDING_DIR", str(landing))
+        mp.setenv("CGF_RETRY_DELAY_SECONDS", "1")
+        result = run_nightly()
+    assert result.succeeded, result
+    with psycopg.connect(url) as conn:
+        yield conn
+
+
+def rows(conn, sql, *params) -> list[tuple]:
+    return conn.execute(sql, params).fetchall()
+
+
+def mil(krw) -> int:
+    return round(krw / Decimal(1_000_000))
+
+
+def test_supply_and_balances(marts):
+    got = {r[0]: r[1:] for r in rows(marts, """
+        select year, supply_count, supply_amount_krw, balance_count, balance_amount_krw,
+               supply_count_change, supply_amount_change_krw, supply_count_growth_pct, supply_amount_growth_pct,
+               balance_count_change, balance_amount_change_krw, balance_count_growth_pct, balance_amount_growth_pct,
+               plan_count, plan_amount_krw, count_attainment_pct, amount_attainment_pct
+        from marts.rpt_supply_yearly where year in (2019, 2020)""")}
+    y19, y20 = got[2019], got[2020]
+    assert (y19[0], mil(y19[1]), y19[2], mil(y19[3])) == (30_960, 741_669, 61_556, 1_191_546)
+    assert (y20[0], mil(y20[1]), y20[2], mil(y20[3])) == (62_774, 1_617_820, 96_099, 2_192_064)
+    assert (y20[4], mil(y20[5]), y20[6], y20[7]) == (31_814, 876_151, Decimal("102.8"), Decimal("118.1"))
+    assert (y20[8], mil(y20[9]), y20[10], y20[11]) == (34_543, 1_000_518, Decimal("56.1"), Decimal("84.0"))
+    assert (y20[12], mil(y20[13]), y20[14], y20[15]) == (27_000, 610_000, Decimal("232.5"), Decimal("265.2"))
+
+
+@pytest.mark.parametrize("metric,y19,y20,change,growth", [
+    ("accident", (4_441, 55_606), (3_618, 51_864), (-823, -3_742), ("-18.5", "-6.7")),
+    ("normalized", (1_403, 16_498), (1_231, 15_577), (-172, -921), ("-12.3", "-5.6")),
+    ("claim", (2_938, 38_333), (2_609, 37_608), (-329, -725), ("-11.2", "-1.9")),
+    ("recovery", (435, 12_454), (652, 14_336), (217, 1_882), ("49.9", "15.1")),
+])
+def test_accidents_and_recoveries(marts, metric, y19, y20, change, growth):
+    got = {r[0]: r[1:] for r in rows(marts, f"""
+        select year, {metric}_count, {metric}_amount_krw, {metric}_count_change,
+               {metric}_amount_change_krw, {metric}_count_growth_pct, {metric}_amount_growth_pct
+        from marts.rpt_accidents_yearly where year in (2019, 2020)""")}
+    assert (got[2019][0], mil(got[2019][1])) == y19
+    assert (got[2020][0], mil(got[2020][1])) == y20
+    assert (got[2020][2], mil(got[2020][3])) == change
+    assert got[2020][4:6] == (Decimal(growth[0]), Decimal(growth[1]))
+
+
+def test_basic_assets_at_year_ends(marts):
+    closing = dict(rows(marts, "select year, closing_krw from marts.rpt_basic_assets_yearly"))
+    assert {y: mil(closing[y]) for y in (2018, 2019, 2020)} == {2018: 196_096, 2019: 211_198, 2020: 274_103}
+    change = dict(rows(marts, "select year, change_krw from marts.rpt_basic_assets_yearly"))
+    assert (mil(change[2019]), mil(change[2020])) == (15_102, 62_905)
+
+
+def test_2020_contributions_plan_against_actual(marts):
+    got = {r[0]: (mil(r[1]), mil(r[2]), r[3]) for r in rows(marts, """
+        select plan_category, plan_amount_krw, actual_amount_krw, attainment_pct
+        from marts.rpt_contributions_yearly where year = 2020""")}
+    assert got == {
+        "인천시": (6_200, 24_800, Decimal("400.0")),
+        "기초단체": (650, 1_200, Decimal("184.6")),
+        "의무출연금": (2_500, 3_627, Decimal("145.1")),
+        "기타": (6_000, 33_278, Decimal("554.6")),
+    }
+    total_plan = sum(v[0] for v in got.values())
+    total_actual = sum(v[1] for v in got.values())
+    assert (total_plan, total_actual, round(100 * total_actual / total_plan, 1)) == (15_350, 62_905, 409.8)
+
+
+def test_operating_multiple_at_2020_year_end(marts):
+    balance, assets, multiple, status = rows(marts, """
+        select guarantee_balance_krw, basic_assets_krw, operating_multiple, status
+        from marts.fct_operating_multiple_daily where as_of_date = '2020-12-31'""")[0]
+    assert (mil(balance), mil(assets)) == (2_192_064, 274_103)
+    assert round(multiple, 2) == Decimal("8.00") and status == "OK"
+    days = rows(marts, "select count(*), min(as_of_date), max(as_of_date) from marts.fct_operating_multiple_daily")[0]
+    assert days == (822, date(2018, 12, 31), date(2021, 3, 31))
+
+
+REPORT_BANDS = {"1": (2, 2), "2": (6, 5), "3": (13, 10), "4": (20, 18), "5-6": (44, 32), "OTHER": (1, 3)}
+REPORT_UNITS = {"010": 3, "011": 5, "012": 6, "013": 1, "020": 5, "030": 2, "201": 6,
+                "101": 10, "102": 5, "103": 8, "104": 7, "105": 5, "106": 5, "107": 0}
+
+
+def test_headcount_against_quota_on_2021_01_04(marts):
+    bands = {r[0]: (r[1], r[2]) for r in rows(marts, """
+        select grade_band, sum(quota), sum(headcount) from marts.rpt_headcount_vs_quota
+        where as_of_date = '2021-01-04' group by grade_band""")}
+    assert bands == REPORT_BANDS
+    assert tuple(map(sum, zip(*bands.values()))) == (86, 70)
+    units = dict(rows(marts, """
+        select org_unit_code, sum(active_count) from marts.rpt_headcount_vs_quota
+        where as_of_date = '2021-01-04' group by org_unit_code"""))
+    assert units == REPORT_UNITS
+    on_leave = rows(marts, "select sum(on_leave_count) from marts.rpt_headcount_vs_quota where as_of_date = '2021-01-04'")
+    assert on_leave[0][0] == 2
+
+
+def test_reconciliation_shows_no_difference(marts):
+    differences = rows(marts, """
+        select * from marts.rpt_reconciliation where difference is not null and difference <> 0""")
+    assert differences == []
+    compared = rows(marts, "select count(*) from marts.rpt_reconciliation where difference = 0")[0][0]
+    assert compared >= 100
+
+
+def test_no_pii_beyond_staging(marts):
+    leaked = rows(marts, """
+        select table_schema, table_name, column_name from information_schema.columns
+        where table_schema in ('intermediate', 'marts')
+          and column_name in ('customer_name', 'business_reg_no')""")
+    assert leaked == []
