@@ -110,3 +110,35 @@ def good_delivery(day: date, n: int = 1) -> dict[str, list[dict]]:
 
 
 __all__ = ["FILES_BY_NAME", "write_delivery", "good_delivery", "guarantee", "repayment", "contribution", "employee"]
+
+
+def rewrite_manifest(folder: Path) -> None:
+    """Recompute manifest.csv of a delivery folder from its data files (as a producer would)."""
+    from include.extract_files import decode, records
+
+    lines = []
+    for spec in FILES:
+        decoded = decode(folder / spec.name)
+        parsed = list(records(decoded.text))
+        header, data = parsed[0][1], [fields for _, fields in parsed[1:]]
+        amount = sum(int(r[header.index("amount_krw")]) for r in data) if spec.has_amount else 0
+        lines.append([spec.name, len(data), amount, decoded.sha256])
+    (folder / "manifest.csv").write_bytes(csv_bytes(["file", "rows", "amount_krw_sum", "sha256"], lines))
+
+
+def resend_with_changed_amount(folder: Path, event_type: str, delta: int) -> str:
+    """Re-send a delivery whose first `event_type` guarantee event has its amount changed by `delta`.
+
+    Keeps the file's encoding; returns the changed event id.
+    """
+    from include.extract_files import decode, records
+
+    path = folder / "guarantees.csv"
+    decoded = decode(path)
+    parsed = [fields for _, fields in records(decoded.text)]
+    header = parsed[0]
+    target = next(r for r in parsed[1:] if r[header.index("event_type")] == event_type)
+    target[header.index("amount_krw")] = str(int(target[header.index("amount_krw")]) + delta)
+    path.write_bytes(csv_bytes(header, parsed[1:], decoded.encoding))
+    rewrite_manifest(folder)
+    return target[header.index("event_id")]
