@@ -1,0 +1,113 @@
+{#
+  원장 점검 (ledger checks): data-quality findings on loaded data that need the warehouse's state,
+  per the extract contract. They are reported and alerted, not rejections.
+
+  One row per finding: an EXTEND, ACCIDENT, NORMALIZE or SUBROGATE larger than the balance
+  before it; an event for an unknown or closed guarantee; a claim movement larger than the
+  claim's ledger balance; opening rows after the cut-over delivery.
+  Incremental like the ledgers it reads: findings dated >= restate_from() are recomputed.
+#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_restated('finding_date') }}",
+) }}
+
+with
+
+guarantee_events as (
+
+    select * from {{ ref('int_guarantee_events') }}
+    {% if is_incremental() %}
+    where event_date >= {{ restate_from() }}
+    {% endif %}
+
+),
+
+claim_movements as (
+
+    select * from {{ ref('int_claim_movements') }}
+    {% if is_incremental() %}
+    where movement_date >= {{ restate_from() }}
+    {% endif %}
+
+),
+
+cutover as (
+
+    select min(delivery_date) as cutover_date
+    from {{ ref('stg_deliveries') }}
+    where status = 'LOADED'
+
+),
+
+guarantee_findings as (
+
+    select
+        event_date                                  as finding_date,
+        case
+            when status_before is null then 'UNKNOWN_GUARANTEE'
+            when status_before = 'CLOSED' then 'CLOSED_GUARANTEE'
+            else 'EXCEEDS_BALANCE'
+        end                                         as rule,
+        source_kind,
+        event_key,
+        guarantee_id,
+        event_type,
+        amount_krw,
+        balance_before_krw
+    from guarantee_events
+    where (status_before is null and event_type not in ('NEW', 'OPENING', 'OPENING_ACCIDENT'))
+       or status_before = 'CLOSED'
+       or (event_type in ('EXTEND', 'ACCIDENT', 'NORMALIZE', 'SUBROGATE')
+           and status_before is not null and amount_krw > balance_before_krw)
+
+),
+
+late_openings as (
+
+    select
+        event_date                                  as finding_date,
+        'OPENING_AFTER_CUTOVER'                     as rule,
+        source_kind,
+        event_key,
+        guarantee_id,
+        event_type,
+        amount_krw,
+        balance_before_krw
+    from guarantee_events
+    where event_type in ('OPENING', 'OPENING_ACCIDENT')
+      and event_date > (select cutover_date from cutover)
+
+),
+
+claim_findings as (
+
+    select
+        movement_date                               as finding_date,
+        case
+            when movement_type in ('OPENING_RECOURSE', 'OPENING_SPECIAL') then 'OPENING_AFTER_CUTOVER'
+            else 'CLAIM_EXCEEDS_BALANCE'
+        end                                         as rule,
+        'repayments'                                as source_kind,
+        movement_id                                 as event_key,
+        claim_id                                    as guarantee_id,
+        movement_type                               as event_type,
+        amount_krw,
+        case ledger
+            when 'RECOURSE' then recourse_balance_after_krw
+            else special_balance_after_krw
+        end - delta_krw                             as balance_before_krw
+    from claim_movements
+    where (ledger = 'RECOURSE' and recourse_balance_after_krw < 0)
+       or (ledger = 'SPECIAL' and special_balance_after_krw < 0)
+       or (movement_type in ('OPENING_RECOURSE', 'OPENING_SPECIAL')
+           and movement_date > (select cutover_date from cutover))
+
+)
+
+select * from guarantee_findings
+union all
+select * from late_openings
+union all
+select * from claim_findings
