@@ -3,14 +3,17 @@
 `generate_landing` writes one delivery folder `YYYYMMDD` per calendar day from the cut-over
 (`start`) to `end`, each with the five files of the contract (include.contract), manifest last.
 
-How the figures come out exactly (scale 1, the default range): every plan period (the years
+How the figures come out exactly (scale 1, the default cut-over): every plan period (the years
 2019 and 2020, then calendar months) has exact counts and amounts per event type. Each total
-is split into individual amounts that sum exactly, the amounts are scheduled on business days,
-and on its day every event is matched to a guarantee or claim whose state allows it (EXTEND,
-ACCIDENT, NORMALIZE and SUBROGATE never exceed the balance, claim movements never exceed the
-claim). Terminations and loan principal repayments steer the guarantee book each business day
-towards the period's closing count and balance, which the period's last business day hits
-exactly. Contributions, the cut-over state and the roster are fixed tables.
+is split into single amounts that sum exactly, the amounts are scheduled on business days, and
+on its day every event is matched to the guarantee whose balance fits it best, so EXTEND,
+ACCIDENT, NORMALIZE and SUBROGATE never exceed the balance (should no balance cover an amount,
+the event takes the largest and later events of its kind take the rest). Claim movements are
+planned against the claims' balances and never exceed them. Terminations and loan principal
+repayments steer the book each business day towards the period's closing count and balance,
+which its last business day hits exactly. The fund, the cut-over state and the roster are
+fixed tables. Scenario "breach" differs from "normal" only in 2021 (faster supply growth).
+From another cut-over (or scale) the same mechanics run on a generic monthly plan.
 
 Same seed, same arguments → byte-identical files: every random choice comes from
 `random.Random` seeded with strings (seed, day or period), and all iteration is ordered.
@@ -35,7 +38,6 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from include.contract import (
-    BANKS,
     CONTRIBUTIONS,
     FILES,
     GUARANTEES,
@@ -43,9 +45,7 @@ from include.contract import (
     MANIFEST_FILE,
     MANIFEST_HEADER,
     PRICED_EVENTS,
-    PROGRAMS,
     REPAYMENTS,
-    business_reg_no_is_valid,
 )
 
 DEFAULT_SEED = 20201231
@@ -449,9 +449,15 @@ def customer_name(rng: random.Random, corporate: bool) -> str:
     return f"{business_name(rng)} {rng.choice(OUTLET_SUFFIXES)}"
 
 
+CHECK_WEIGHTS = (1, 3, 7, 1, 3, 7, 1, 3, 5)
+
+
 def with_check_digit(first_nine: str) -> str:
-    """The 10-digit 사업자등록번호 whose check digit the contract accepts."""
-    return next(first_nine + digit for digit in "0123456789" if business_reg_no_is_valid(first_nine + digit))
+    """The 10-digit 사업자등록번호 ending in the check digit that contract.business_reg_no_is_valid
+    accepts (S = Σ dᵢ·wᵢ + ⌊d9·5/10⌋, check digit (10 − S mod 10) mod 10)."""
+    digits = [int(ch) for ch in first_nine]
+    total = sum(d * w for d, w in zip(digits, CHECK_WEIGHTS)) + digits[8] * 5 // 10
+    return first_nine + str((10 - total % 10) % 10)
 
 
 class CustomerBook:
@@ -806,6 +812,7 @@ def write_delivery(landing_dir: Path, day: date, rows: dict[str, list[dict]]) ->
     """The four data files, then the manifest (rows, amount sum, SHA-256 of the bytes written)."""
     folder = landing_dir / day.strftime("%Y%m%d")
     folder.mkdir(parents=True, exist_ok=True)
+    (folder / MANIFEST_FILE).unlink(missing_ok=True)  # rewriting a day: incomplete until the new manifest
     manifest = [list(MANIFEST_HEADER)]
     for spec in FILES:
         records = [list(spec.column_names)]
@@ -894,6 +901,7 @@ class Period:
     remaining: dict[str, list[int]]  # event type → [count, amount] not yet carried out
     stats: ControlStats
     deferred: list[tuple[str, int]] = field(default_factory=list)
+    carry: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # amount still to place
 
     def days_left(self, day: date) -> int:
         return sum(1 for other in self.days if other >= day)
@@ -906,9 +914,7 @@ class Period:
         self.remaining[kind][0] -= 1
         self.remaining[kind][1] -= amount
 
-    def defer(self, day: date, kind: str, amount: int) -> None:
-        if day >= self.days[-1]:
-            raise GenerationError(f"{kind} of {amount} won found no guarantee by the end of period {self.key}")
+    def defer(self, kind: str, amount: int) -> None:
         self.deferred.append((kind, amount))
 
     def count_gap(self, ledger: Ledger) -> int:
@@ -918,11 +924,12 @@ class Period:
 
 
 def period_bounds(start: date, end: date) -> Iterator[tuple[str, date, date]]:
-    """(key, first, last) of the plan periods after the cut-over: known years whole, else months."""
+    """(key, first, last) of the plan periods after the cut-over: the report's years whole (from
+    the default cut-over only), else calendar months."""
     day = start + timedelta(days=1)
     while day <= end:
         year_key = str(day.year)
-        if year_key in YEARLY_FIGURES and (day.month, day.day) == (1, 1):
+        if start == DEFAULT_START and year_key in YEARLY_FIGURES and (day.month, day.day) == (1, 1):
             key, last = year_key, date(day.year, 12, 31)
         else:
             key, last = f"{day.year}-{day.month:02d}", month_end(day)
@@ -930,7 +937,11 @@ def period_bounds(start: date, end: date) -> Iterator[tuple[str, date, date]]:
         day = last + timedelta(days=1)
 
 
-def figures_for(key: str, scenario: str) -> PeriodFigures:
+def figures_for(key: str, scenario: str, start: date) -> PeriodFigures:
+    """The report's plan applies to the book as it was at the default cut-over; from any other
+    cut-over every month follows the generic plan."""
+    if start != DEFAULT_START:
+        return GENERIC_MONTH
     return YEARLY_FIGURES.get(key) or MONTHLY_FIGURES.get((key, scenario)) or GENERIC_MONTH
 
 
@@ -980,7 +991,8 @@ def plan_recourse_recoveries(flow: Flow, ledger: Ledger, days: list[date], scale
     candidates = [claim for claim in ledger.recourse if claim.recourse >= MIN_RECOVERY_BASE]
     chosen = weighted_sample(candidates, [claim.recourse / MILLION for claim in candidates], count, rng)
     caps = [int(claim.recourse * RECOVERY_CAP_SHARE) // RECOVERY_UNIT for claim in chosen]
-    amounts = capped_partition(amount_krw // RECOVERY_UNIT, caps, rng) if chosen else []
+    total_units = min(amount_krw // RECOVERY_UNIT, sum(caps))  # less only when claims are few (small scales)
+    amounts = capped_partition(total_units, caps, rng) if chosen else []
     recoveries: dict[date, list[tuple[Claim, int]]] = defaultdict(list)
     for claim, units in zip(chosen, amounts):
         pieces = rng.choices((1, 2, 3), weights=(70, 22, 8))[0]
@@ -1004,90 +1016,108 @@ def plan_claim_tasks(figures: PeriodFigures, days: list[date], scale: float) -> 
 
 # --- a business day ---------------------------------------------------------------------------
 
-SAMPLES = 24
+SAMPLE_SIZES = (24, 400)
 EXTEND_MIN_AGE = timedelta(days=180)
 ACCIDENT_MIN_AGE = timedelta(days=60)
 RESOLVE_MIN_AGE = timedelta(days=14)
 PRINCIPAL_UNIT = 10_000
+PRINCIPAL_MISSES = 10_000  # draws in a row that fit no payment: the book has nothing left to repay
 
 
-def best_fit(candidates, amount: int):
-    """The candidate with the smallest balance that still covers `amount`."""
-    best = None
+def best_fit(candidates, amount: int, fallback_to_largest: bool = False):
+    """The candidate with the smallest balance that still covers `amount`; if none covers it,
+    the one with the largest balance (when asked to) or None."""
+    best = largest = None
     for guarantee in candidates:
-        if guarantee.balance >= amount and (best is None or guarantee.balance < best.balance):
+        balance = guarantee.balance
+        if balance >= amount and (best is None or balance < best.balance):
             best = guarantee
-    return best
+        if largest is None or balance > largest.balance:
+            largest = guarantee
+    return best or (largest if fallback_to_largest else None)
 
 
 def find_normal_guarantee(ledger: Ledger, amount: int, day: date, min_age: timedelta,
                           rng: random.Random) -> Guarantee | None:
-    """A NORMAL guarantee whose balance covers `amount`: best fit among a sample of those supplied
-    at least `min_age` ago, else among all of them, else among all not supplied today."""
-    pool = ledger.large if amount >= LARGE_KRW else ledger.normal
-    if not len(pool):
-        return None
+    """A NORMAL guarantee for `amount`: the best fit among growing samples of those supplied at
+    least `min_age` ago, else among all of them, else among all not supplied today (or the
+    largest of those when none covers the amount)."""
+    pool = ledger.large if amount >= LARGE_KRW and len(ledger.large) else ledger.normal
     aged_before = day - min_age
-    sampled = (pool.pick(rng) for _ in range(SAMPLES))
-    return (best_fit((g for g in sampled if g.last_supply < aged_before), amount)
-            or best_fit((g for g in pool if g.last_supply < aged_before), amount)
-            or best_fit((g for g in pool if g.last_supply < day), amount))
+    for size in SAMPLE_SIZES:
+        if not len(pool):
+            break
+        found = best_fit((g for g in (pool.pick(rng) for _ in range(size)) if g.last_supply < aged_before), amount)
+        if found:
+            return found
+    return (best_fit((g for g in pool if g.last_supply < aged_before), amount)
+            or best_fit((g for g in ledger.normal if g.last_supply < day), amount, fallback_to_largest=True))
 
 
 def find_accident_guarantee(ledger: Ledger, amount: int, day: date) -> Guarantee | None:
-    """The best-fitting guarantee in accident status, preferring accidents at least two weeks old."""
-    settled = best_fit((g for g in ledger.in_accident if g.accident_date <= day - RESOLVE_MIN_AGE), amount)
-    return settled or best_fit((g for g in ledger.in_accident if g.accident_date < day), amount)
+    """The best-fitting guarantee in accident status, preferring accidents at least two weeks old
+    (or the largest when none covers the amount)."""
+    settled_before = day - RESOLVE_MIN_AGE
+    settled = best_fit((g for g in ledger.in_accident if g.accident_date <= settled_before), amount)
+    return settled or best_fit((g for g in ledger.in_accident if g.accident_date < day), amount,
+                               fallback_to_largest=True)
 
 
-def do_new(books: Books, period: Period, amount: int, rng: random.Random) -> bool:
+# Each action carries out one planned event for (up to) `amount` won and returns the amount it
+# took, or None when no guarantee qualifies today. Less than asked happens only when no
+# guarantee's balance covers the amount; the period carries the rest over to later events.
+
+def do_new(books: Books, period: Period, amount: int, rng: random.Random) -> int:
     day = books.day
     branch, program = pick_branch(day, rng), pick_program(day, rng)
     ratio, fee = pick_pricing(program, rng)
     guarantee = Guarantee(books.ids.guarantee(day.year, branch), branch, program,
                           books.customers.for_new_guarantee(rng), BANK_CHOICE.draw(rng), ratio, fee, last_supply=day)
     books.new_guarantee(guarantee, amount, rng.choices(*NEW_TERMS)[0])
-    return True
+    return amount
 
 
-def do_extend(books: Books, period: Period, amount: int, rng: random.Random) -> bool:
+def do_extend(books: Books, period: Period, amount: int, rng: random.Random) -> int | None:
     guarantee = find_normal_guarantee(books.ledger, amount, books.day, EXTEND_MIN_AGE, rng)
     if guarantee is None:
-        return False
-    before = guarantee.balance
+        return None
+    before, amount = guarantee.balance, min(amount, guarantee.balance)
     branch = CENTER if rng.random() < CENTER_EXTENSION_SHARE else guarantee.branch
     books.extend(guarantee, amount, rng.choices(*EXTENSION_TERMS)[0], branch)
     period.stats.extended_before += before
     period.stats.extended_after += amount
-    return True
+    return amount
 
 
-def do_accident(books: Books, period: Period, amount: int, rng: random.Random) -> bool:
+def do_accident(books: Books, period: Period, amount: int, rng: random.Random) -> int | None:
     guarantee = find_normal_guarantee(books.ledger, amount, books.day, ACCIDENT_MIN_AGE, rng)
     if guarantee is None:
-        return False
+        return None
+    amount = min(amount, guarantee.balance)
     books.accident(guarantee, amount)
-    return True
+    return amount
 
 
-def do_normalize(books: Books, period: Period, amount: int, rng: random.Random) -> bool:
+def do_normalize(books: Books, period: Period, amount: int, rng: random.Random) -> int | None:
     guarantee = find_accident_guarantee(books.ledger, amount, books.day)
     if guarantee is None:
-        return False
+        return None
+    amount = min(amount, guarantee.balance)
     books.normalize(guarantee, amount)
-    return True
+    return amount
 
 
-def do_subrogate(books: Books, period: Period, amount: int, rng: random.Random) -> bool:
+def do_subrogate(books: Books, period: Period, amount: int, rng: random.Random) -> int | None:
     """대위변제; what the payment leaves of the guarantee is released right after (TERMINATE)."""
     guarantee = find_accident_guarantee(books.ledger, amount, books.day)
     if guarantee is None:
-        return False
+        return None
+    amount = min(amount, guarantee.balance)
     books.subrogate(guarantee, amount)
     if guarantee.status != CLOSED:
         period.stats.followup_released += books.terminate(guarantee)
     period.stats.subrogations += 1
-    return True
+    return amount
 
 
 GUARANTEE_ACTIONS = {"NEW": do_new, "EXTEND": do_extend, "ACCIDENT": do_accident,
@@ -1095,13 +1125,21 @@ GUARANTEE_ACTIONS = {"NEW": do_new, "EXTEND": do_extend, "ACCIDENT": do_accident
 
 
 def run_planned_events(books: Books, period: Period, rng: random.Random) -> None:
+    """The day's planned events, each with what earlier ones of its kind could not take; one
+    that finds no guarantee waits for the next business day (on the period's last, it lapses)."""
     items = period.take(books.day)
     rng.shuffle(items)
-    for kind, amount in items:
-        if GUARANTEE_ACTIONS[kind](books, period, amount, rng):
-            period.done(kind, amount)
+    last_day = books.day == period.days[-1]
+    for kind, planned in items:
+        wanted = planned + period.carry[kind]
+        taken = GUARANTEE_ACTIONS[kind](books, period, wanted, rng)
+        if taken is not None:
+            period.done(kind, taken)
+            period.carry[kind] = wanted - taken
+        elif last_day:
+            period.done(kind, 0)
         else:
-            period.defer(books.day, kind, amount)
+            period.defer(kind, planned)
 
 
 def termination_candidate(ledger: Ledger, day: date, rng: random.Random) -> Guarantee:
@@ -1161,7 +1199,11 @@ def repay_towards_target(books: Books, period: Period, rng: random.Random) -> No
 def pay_principal_spread(books: Books, amount: int, rng: random.Random) -> None:
     """Spread `amount` as LOAN_PRINCIPAL rows over NORMAL guarantees, never emptying one."""
     ledger, day = books.ledger, books.day
+    misses = 0
     while amount > 0:
+        misses += 1
+        if misses > PRINCIPAL_MISSES or not len(ledger.normal):
+            raise GenerationError(f"no guarantee left to take {amount} won of principal on {day}")
         guarantee = ledger.normal.pick(rng)
         if guarantee.last_supply >= day or guarantee.balance <= PRINCIPAL_UNIT:
             continue
@@ -1171,6 +1213,7 @@ def pay_principal_spread(books: Books, amount: int, rng: random.Random) -> None:
         if 0 < payment < guarantee.balance:
             books.pay_principal(guarantee, payment)
             amount -= payment
+            misses = 0
 
 
 def run_recoveries(books: Books, period: Period) -> None:
@@ -1187,6 +1230,10 @@ def run_claim_tasks(books: Books, period: Period, rng: random.Random) -> None:
             work_special_claims(books, kind, amount, rng)
 
 
+CLAIM_TRIES = 5_000  # draws per claim task before giving up on the rest of its amount
+SPECIAL_SHARES = {"RECOVERY": (0.05, 0.3), "WAIVER": (0.2, 0.5), "EXTINGUISH": (1.0, 1.0), "SALE": (1.0, 1.0)}
+
+
 def write_off_claims(books: Books, period: Period, amount: int, rng: random.Random) -> None:
     """상각: whole recourse balances of claims not planned for recovery, up to `amount`."""
     pool = books.ledger.recourse
@@ -1200,10 +1247,6 @@ def write_off_claims(books: Books, period: Period, amount: int, rng: random.Rand
             amount -= moved
 
 
-CLAIM_TRIES = 5_000
-SPECIAL_SHARES = {"RECOVERY": (0.05, 0.3), "WAIVER": (0.2, 0.5), "EXTINGUISH": (1.0, 1.0), "SALE": (1.0, 1.0)}
-
-
 def work_special_claims(books: Books, kind: str, amount: int, rng: random.Random) -> None:
     """Recoveries, 소각, 매각 and 원금감면 on claims held only on the special ledger."""
     pool = books.ledger.special_only
@@ -1212,8 +1255,8 @@ def work_special_claims(books: Books, kind: str, amount: int, rng: random.Random
         if amount < RECOVERY_UNIT or not len(pool):
             return
         claim = pool.pick(rng)
-        portion = claim.special if high >= 1.0 else int(claim.special * rng.uniform(low, high)) // RECOVERY_UNIT * RECOVERY_UNIT
-        moved = min(amount, portion or claim.special)
+        portion = int(claim.special * rng.uniform(low, high)) // RECOVERY_UNIT * RECOVERY_UNIT
+        moved = min(amount, claim.special if high >= 1.0 or not portion else portion)
         if kind == "RECOVERY":
             books.recover(claim, moved)
         else:
@@ -1323,6 +1366,7 @@ class PeriodCalendar:
 
     def __init__(self, start: date, end: date, seed: int, scale: float, scenario: str) -> None:
         self._bounds = list(period_bounds(start, end))
+        self._start = start
         self._seed, self._scale, self._scenario = seed, scale, scenario
         self._current: Period | None = None
         self._current_last = date.min
@@ -1331,9 +1375,9 @@ class PeriodCalendar:
     def period_on(self, day: date, ledger: Ledger) -> Period:
         if self._current is None or day > self._current_last:
             key, first, last = next(bound for bound in self._bounds if bound[1] <= day <= bound[2])
+            figures = figures_for(key, self._scenario, self._start)
             rng = random.Random(f"{self._seed}:plan:{key}")
-            self._current = build_period(key, first, last, figures_for(key, self._scenario), ledger, self._scale,
-                                         self._stats, rng)
+            self._current = build_period(key, first, last, figures, ledger, self._scale, self._stats, rng)
             self._current_last = last
         return self._current
 
@@ -1387,12 +1431,17 @@ def main(argv: list[str] | None = None) -> int:
         from include import config
         args.landing_dir = config.landing_dir()
     began = time.perf_counter()
-    summary = generate_landing(args.landing_dir, seed=args.seed, scale=args.scale, start=args.start, end=args.end,
-                               scenario=args.scenario, progress=lambda message: print(f"[generator] {message}", flush=True))
+    summary = generate_landing(args.landing_dir, seed=args.seed, scale=args.scale, start=args.start,
+                               end=args.end, scenario=args.scenario, progress=print_progress)
     rows = ", ".join(f"{name} {count}" for name, count in summary["rows"].items())
-    print(f"[generator] wrote {summary['deliveries']} deliveries {summary['first_delivery']}…{summary['last_delivery']} "
-          f"to {summary['landing_dir']} in {time.perf_counter() - began:.1f} s; rows: {rows}", flush=True)
+    print_progress(f"wrote {summary['deliveries']} deliveries {summary['first_delivery']}…"
+                   f"{summary['last_delivery']} to {summary['landing_dir']} in "
+                   f"{time.perf_counter() - began:.1f} s; rows: {rows}")
     return 0
+
+
+def print_progress(message: str) -> None:
+    print(f"[generator] {message}", flush=True)
 
 
 if __name__ == "__main__":
