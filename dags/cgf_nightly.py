@@ -13,8 +13,9 @@ from airflow.timetables.trigger import CronTriggerTimetable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project root, for include/
 
-from include import dbt_config, pipeline, quality  # noqa: E402
+from include import alerts, dbt_config, pipeline, quality  # noqa: E402
 from include.loader import DeliveryRejected  # noqa: E402
+from include.notifier import OperatorAlertNotifier  # noqa: E402
 
 SEOUL = pendulum.timezone("Asia/Seoul")
 MART_ASSETS = [
@@ -37,8 +38,17 @@ Every night at 02:00 (Asia/Seoul) the core guarantee system delivers the previou
    A contract violation rejects the whole delivery (see `ops.rejections`) and later deliveries wait.
 3. **dbt_build** — `dbt build` through Cosmos: staging → intermediate → marts, tests included.
 4. **mark_built** — records in `ops.deliveries` what dbt has built (incremental models restate from there).
-5. **quality_checks** — data-quality checks on the marts (operating multiple 보증운용배수 …).
+5. **quality_checks** — Great Expectations suites of `expectations/` on the raw deliveries and the marts of the
+   run; results in `ops.validation_results`, Data Docs in `var/gx_data_docs/`. A failed suite is an operator alert,
+   not a failed run.
 6. **publish_marts** — marks the marts as Assets for downstream DAGs.
+7. **operating_multiple_alerts** — one e-mail per change of state of the 보증운용배수 (OK / WARN / BREACH / LEGAL)
+   to `CGF_ALERT_TO`; a breach is a finding, not a failure.
+8. **audit_alerts** — 감사 20-6: per audit group and day, the guarantees over 30 million won.
+9. **send_alerts** — sends the outbox (`var/outbox/`) through the `smtp_default` connection, when there is one.
+
+Any task that fails for good mails the operators (`CGF_OPS_ALERT_TO`): a rejected delivery with its first
+violations, a delivery missing past the sensor's timeout, or the failed task.
 """
 
 default_args = {
@@ -46,6 +56,7 @@ default_args = {
     "retries": 2,
     # a one-shot run (make run, tests) may shorten the wait between tries
     "retry_delay": timedelta(seconds=int(os.environ.get("CGF_RETRY_DELAY_SECONDS", "300"))),
+    "on_failure_callback": OperatorAlertNotifier(),
 }
 
 
@@ -86,17 +97,32 @@ def cgf_nightly():
         return pipeline.mark_deliveries_built(load_summary["max_load_id"])
 
     @task
-    def quality_checks() -> dict:
-        return quality.run_quality_checks()
+    def quality_checks(run_id=None) -> dict:
+        return quality.run_quality_checks(run_id)
 
     @task(outlets=MART_ASSETS)
     def publish_marts() -> None:
         """Marks the marts as updated Assets for downstream consumers."""
 
+    @task
+    def operating_multiple_alerts() -> dict:
+        return alerts.queue_multiple_alerts()
+
+    @task
+    def audit_alerts() -> dict:
+        return alerts.queue_audit_alerts()
+
+    @task
+    def send_alerts() -> dict:
+        return alerts.deliver()
+
     loaded = load_deliveries()
     wait_for_delivery() >> loaded >> dbt_build
     built = mark_built(loaded)
-    dbt_build >> built >> quality_checks() >> publish_marts()
+    published = publish_marts()
+    dbt_build >> built >> quality_checks() >> published
+    # the marts are published before anyone is mailed: an SMTP outage never holds them back
+    published >> operating_multiple_alerts() >> audit_alerts() >> send_alerts()
 
 
 nightly_dag = cgf_nightly()

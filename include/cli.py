@@ -59,6 +59,10 @@ def _print_summary(url: str) -> int:
     for day, count, message in rejected:
         print(f"[cgf] REJECTED delivery {day:%Y%m%d}: {count} violation(s): {message}")
         print(f"[cgf]   full list: select * from ops.rejections where delivery_date = '{day}'")
+    from include import alerts
+
+    for line in alerts.outbox_summary():
+        print(f"[cgf] {line}")
     return 1 if rejected else 0
 
 

@@ -3,7 +3,12 @@
 CGF_WAREHOUSE_URL  postgresql://user:pass@host:port/db of an existing server; when unset the
                    project starts its own embedded PostgreSQL (see include.warehouse).
 CGF_LANDING_DIR    the landing area of the nightly extracts (default: var/landing).
-CGF_HOME           the project-local state folder (default: <repo>/var).
+CGF_HOME           the project-local state folder (default: <repo>/var): pgdata, Airflow home,
+                   the alert outbox (outbox/, outbox/sent/) and the GX Data Docs (gx_data_docs/).
+CGF_ALERT_TO       risk alert recipients (보증운용배수), comma-separated.
+CGF_OPS_ALERT_TO   pipeline alert recipients (operators), comma-separated.
+CGF_AUDIT_GROUP1_TO, CGF_AUDIT_GROUP2_TO  audit 20-6 recipients of group I and group II.
+CGF_ALERT_FROM     sender of the alerts when the smtp_default connection names none.
 """
 from __future__ import annotations
 
@@ -37,3 +42,16 @@ def configured_warehouse_url() -> str | None:
 
 def outbox_dir() -> Path:
     return state_dir() / "outbox"
+
+
+def gx_data_docs_dir() -> Path:
+    return state_dir() / "gx_data_docs"
+
+
+def recipients(variable: str) -> list[str]:
+    """Comma-separated addresses of an environment variable (CGF_ALERT_TO …)."""
+    return [a.strip() for a in os.environ.get(variable, "").split(",") if a.strip()]
+
+
+def alert_sender() -> str:
+    return os.environ.get("CGF_ALERT_FROM", "cgf-warehouse@localhost")

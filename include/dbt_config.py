@@ -43,9 +43,17 @@ def build_operator(**kwargs):
 
     class WarehouseDbtBuildOperator(DbtBuildLocalOperator):
         def get_env(self, context):
+            from include.multiple_levels import configured_levels
+
             env = super().get_env(context)
             env.update(dbt_env())
+            levels = configured_levels()  # Airflow Variables, else environment, else 9/10/15
+            env.update(CGF_MULTIPLE_WARN_LEVEL=str(levels.warn), CGF_MULTIPLE_POLICY_LIMIT=str(levels.policy),
+                       CGF_MULTIPLE_LEGAL_LIMIT=str(levels.legal))
             return env
+
+        def calculate_openlineage_events_completes(self, *args, **kwargs) -> bool:
+            return False  # no OpenLineage here: skip parsing dbt artifacts for lineage events
 
     return WarehouseDbtBuildOperator(
         project_dir=str(config.DBT_PROJECT_DIR),

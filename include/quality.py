@@ -1,27 +1,104 @@
-"""Quality checks after dbt build (issue: GX suites and alerts build on this)."""
+"""Quality checks after dbt build: the Great Expectations suites of expectations/, results in ops.
+
+The checks cover the days of the run: from the day after the last data date validated to the
+latest delivery loaded (a repeated run validates the latest day again). Every expectation's
+result goes to ops.validation_results. A failed critical expectation means an operator alert
+(the run still succeeds: the marts are published and the operators look at the cause); a
+warning (e.g. a weekday without activity) is recorded only; the operating multiple above the
+policy limit is a finding the risk alert reports (include.alerts), not a quality failure.
+"""
 from __future__ import annotations
 
+import json
 import logging
+from datetime import date, datetime, timedelta, timezone
 
-from include import warehouse
+import psycopg
+
+from include import alert_mail, config, gx_checks, outbox, warehouse
+from include.multiple_levels import configured_levels
+from include.schema import ensure_schemas
 
 log = logging.getLogger(__name__)
 
 
-def latest_operating_multiple() -> dict | None:
-    with warehouse.connect() as conn:
-        row = conn.execute(
-            "select as_of_date, guarantee_balance_krw, basic_assets_krw, operating_multiple, status "
-            "from marts.fct_operating_multiple_daily order by as_of_date desc limit 1"
-        ).fetchone()
-    if row is None:
+def quality_window(conn: psycopg.Connection) -> tuple[date, date] | None:
+    """(first, last) delivery day to validate, or None when nothing is loaded."""
+    latest = conn.execute("select max(delivery_date) from ops.deliveries where status = 'LOADED'").fetchone()[0]
+    if latest is None:
         return None
-    keys = ("as_of_date", "guarantee_balance_krw", "basic_assets_krw", "operating_multiple", "status")
-    return dict(zip(keys, row))
+    validated = conn.execute("select max(data_date) from ops.validation_results").fetchone()[0]
+    first = conn.execute("select min(delivery_date) from ops.deliveries where status = 'LOADED'").fetchone()[0]
+    if validated is not None:
+        first = min(validated + timedelta(days=1), latest)
+    return first, latest
 
 
-def run_quality_checks() -> dict:
-    latest = latest_operating_multiple()
-    if latest:
-        log.info("보증운용배수 on %s: %.4f (%s)", latest["as_of_date"], latest["operating_multiple"], latest["status"])
-    return {"latest_multiple": latest}
+def missing_relations(conn: psycopg.Connection, suite: gx_checks.SuiteFile) -> list[str]:
+    return [r for r in suite.relations if conn.execute("select to_regclass(%s)", (r,)).fetchone()[0] is None]
+
+
+def relation_missing_row(suite: gx_checks.SuiteFile, missing: list[str]) -> dict:
+    return {"suite": suite.name, "expectation": "relation_exists", "column": None,
+            "description": f"relation missing: {', '.join(missing)}", "severity": "critical", "success": False,
+            "observed": {"missing": missing}, "kwargs": {"relations": list(suite.relations)}, "risk_finding": False}
+
+
+def store_results(conn: psycopg.Connection, run_id: str, window: tuple[date, date], rows: list[dict]) -> None:
+    with conn.cursor().copy(
+            "copy ops.validation_results (run_id, data_date, window_from, suite, expectation, column_name, "
+            "description, severity, success, observed_value, kwargs) from stdin") as copy:
+        for r in rows:
+            copy.write_row((run_id, window[1], window[0], r["suite"], r["expectation"], r["column"], r["description"],
+                            r["severity"], r["success"], json.dumps(r["observed"], default=str, ensure_ascii=False),
+                            json.dumps(r["kwargs"], default=str, ensure_ascii=False)))
+
+
+def operator_failures(rows: list[dict]) -> list[dict]:
+    return [r for r in rows if not r["success"] and r["severity"] == "critical" and not r["risk_finding"]]
+
+
+def queue_quality_alert(conn: psycopg.Connection, run_id: str, data_date: date, failures: list[dict]) -> bool:
+    lines = [{**f, "observed": json.dumps(f["observed"], default=str, ensure_ascii=False)[:300]} for f in failures]
+    message = alert_mail.quality_alert(run_id, data_date, lines, str(gx_checks.docs_index()),
+                                       config.recipients("CGF_OPS_ALERT_TO"))
+    return outbox.queue(conn, f"quality:{run_id}", "OPS", message, data_date)
+
+
+def run_quality_checks(run_id: str | None = None) -> dict:
+    """Validate the days of the run; store the results; queue an operator alert on failures."""
+    run_id = run_id or f"manual__{datetime.now(timezone.utc):%Y%m%dT%H%M%S}"
+    url = warehouse.warehouse_url()
+    with warehouse.connect(url) as conn:
+        ensure_schemas(conn)
+        window = quality_window(conn)
+        if window is None:
+            return {"skipped": "nothing loaded yet"}
+        suites = gx_checks.suite_files()
+        missing = {s.name: missing_relations(conn, s) for s in suites}
+    rows = [relation_missing_row(s, missing[s.name]) for s in suites if missing[s.name]]
+    present = [s for s in suites if not missing[s.name]]
+    levels = configured_levels()
+    parameters = {"warn_level": levels.warn, "policy_limit": levels.policy, "legal_limit": levels.legal}
+    if present:
+        rows += gx_checks.validate(url, present, window, parameters, run_id)
+    failures = operator_failures(rows)
+    with warehouse.connect(url) as conn:
+        store_results(conn, run_id, window, rows)
+        if failures:
+            queue_quality_alert(conn, run_id, window[1], failures)
+    for failure in failures:
+        log.error("quality check failed: %s %s (%s): %s", failure["suite"], failure["expectation"],
+                  failure["description"], failure["observed"])
+    log.info("quality checks of %s … %s: %d expectations, %d failed, %d warnings; Data Docs: %s",
+             window[0], window[1], len(rows), len(failures),
+             sum(1 for r in rows if not r["success"] and r["severity"] == "warning"), gx_checks.docs_index())
+    return {
+        "window": [window[0].isoformat(), window[1].isoformat()],
+        "expectations": len(rows),
+        "failed": [f"{f['suite']}: {f['description'] or f['expectation']}" for f in failures],
+        "warnings": [f"{r['suite']}: {r['description']}" for r in rows if not r["success"] and r["severity"] == "warning"],
+        "risk_findings": [f"{r['suite']}: {r['description']}" for r in rows if not r["success"] and r["risk_finding"]],
+        "missing_relations": sorted({m for names in missing.values() for m in names}),
+        "data_docs": str(gx_checks.docs_index()),
+    }

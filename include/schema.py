@@ -51,6 +51,49 @@ create table if not exists ops.pipeline_runs (
   detail        jsonb,
   primary key (run_id, step, started_at)
 );
+
+-- every Great Expectations result of the nightly quality checks (include.quality)
+create table if not exists ops.validation_results (
+  result_id       bigserial primary key,
+  run_id          text not null,
+  data_date       date,
+  window_from     date,
+  suite           text not null,
+  expectation     text not null,
+  column_name     text,
+  description     text,
+  severity        text not null,
+  success         boolean not null,
+  observed_value  jsonb,
+  kwargs          jsonb,
+  recorded_at     timestamptz not null default now()
+);
+create index if not exists validation_results_by_run on ops.validation_results (run_id);
+
+-- every alert queued in the outbox (include.outbox): one per key, PENDING until sent
+create table if not exists ops.alerts (
+  alert_id    bigserial primary key,
+  alert_key   text not null unique,
+  kind        text not null,
+  recipients  text[] not null default '{}',
+  subject     text not null,
+  data_date   date,
+  eml_file    text not null,
+  status      text not null default 'PENDING' check (status in ('PENDING', 'SENT')),
+  attempts    integer not null default 0,
+  last_error  text,
+  queued_at   timestamptz not null default now(),
+  sent_at     timestamptz
+);
+
+-- what the alert streams last reported (include.alerts): the state and the last day covered
+create table if not exists ops.alert_state (
+  stream        text primary key,
+  status        text not null,
+  status_since  date,
+  through_date  date not null,
+  updated_at    timestamptz not null default now()
+);
 """
 
 

@@ -36,7 +36,8 @@ def test_nightly_dag_shape(dag_bag):
     assert dag.timetable.summary.startswith("0 2 * * *")
     order = [t.task_id for t in dag.topological_sort()]
     assert order == ["wait_for_delivery", "load_deliveries", "dbt_build", "mark_built",
-                     "quality_checks", "publish_marts"]
+                     "quality_checks", "publish_marts", "operating_multiple_alerts", "audit_alerts",
+                     "send_alerts"]
     sensor = dag.get_task("wait_for_delivery")
     assert sensor.mode == "reschedule" and sensor.timeout == 6 * 3600
     assert {a.name for a in dag.get_task("publish_marts").outlets} >= {

@@ -1,0 +1,254 @@
+"""Composing the alert e-mails (Korean, with English subtitles): text and HTML parts, inline chart.
+
+Every message is multipart/alternative (text/plain, then multipart/related: text/html with
+its inline PNG), so any mail client shows either the plain text or the full HTML.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import date
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from include import config
+from include.multiple_levels import BREACH, LEGAL, OK, WARN, Day, Levels, Transition
+
+STATE_TITLES = {  # (Korean, English) headline of each state
+    OK: ("보증운용배수 정상 복귀 (OK)", "Operating multiple back below the warn level"),
+    WARN: ("보증운용배수 경고 수준 도달 (WARN)", "Operating multiple at or above the warn level"),
+    BREACH: ("보증운용배수 10배 초과 (BREACH)", "Operating multiple above the policy limit"),
+    LEGAL: ("보증운용배수 법정한도 초과 (LEGAL)", "Operating multiple above the legal limit (지역신용보증재단법 §19)"),
+}
+STATE_COLORS = {OK: "#2e7d32", WARN: "#b7791f", BREACH: "#c62828", LEGAL: "#7b1e1e"}
+CHART_CID = "multiple-chart"
+
+
+@dataclass(frozen=True)
+class Section:
+    """A labelled block of lines, rendered to both the text and the HTML part."""
+    title: str
+    rows: list[tuple[str, str]]
+
+
+def million_won(krw: int) -> str:
+    return f"{round(krw / 1_000_000):,}백만원 (KRW {round(krw / 1_000_000):,} million)"
+
+
+def _millions(krw: int) -> tuple[str, str]:
+    amount = f"{round(krw / 1_000_000):,}"
+    return f"{amount}백만원", f"KRW {amount} million"
+
+
+def _message(subject: str, to: list[str], text: str, html_body: str, images: dict[str, bytes] | None = None,
+             message_key: str | None = None) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = config.alert_sender()
+    if to:
+        message["To"] = ", ".join(to)
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(idstring=message_key, domain="cgf-warehouse")
+    message.set_content(text)
+    message.add_alternative(html_body, subtype="html")
+    html_part = message.get_payload()[1]
+    for cid, png in (images or {}).items():
+        html_part.add_related(png, maintype="image", subtype="png", cid=f"<{cid}>", filename=f"{cid}.png")
+    return message
+
+
+def _text(headline: str, subtitle: str, sections: list[Section], footer: str = "") -> str:
+    lines = [headline, subtitle, ""]
+    for section in sections:
+        lines.append(f"■ {section.title}")
+        lines += [f"  {label}: {value}" for label, value in section.rows]
+        lines.append("")
+    if footer:
+        lines.append(footer)
+    return "\n".join(lines) + "\n"
+
+
+def _html(headline: str, subtitle: str, sections: list[Section], color: str = "#1f4e79",
+          chart_cid: str | None = None, footer: str = "") -> str:
+    parts = [
+        '<html><head><meta charset="utf-8"></head><body style="font-family: \'Malgun Gothic\', '
+        '\'Apple SD Gothic Neo\', \'NanumGothic\', \'Noto Sans KR\', \'Noto Sans CJK KR\', sans-serif; '
+        'color: #222; max-width: 900px;">',
+        f'<h2 style="color: {color}; margin-bottom: 0;">{html.escape(headline)}</h2>',
+        f'<p style="color: #666; margin-top: 4px;">{html.escape(subtitle)}</p>',
+    ]
+    for section in sections:
+        parts.append(f'<h3 style="margin-bottom: 4px;">{html.escape(section.title)}</h3>')
+        parts.append('<table style="border-collapse: collapse; font-size: 14px;">')
+        for label, value in section.rows:
+            parts.append(f'<tr><th style="text-align: left; padding: 3px 14px 3px 0; color: #555; '
+                         f'font-weight: normal;">{html.escape(label)}</th>'
+                         f'<td style="padding: 3px 0;">{html.escape(value)}</td></tr>')
+        parts.append("</table>")
+    if chart_cid:
+        parts.append(f'<p><img src="cid:{chart_cid}" alt="operating multiple chart" width="880" '
+                     f'style="max-width: 100%;"></p>')
+    if footer:
+        parts.append(f'<p style="color: #666; font-size: 12px;">{html.escape(footer)}</p>')
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+# --- risk alert: 보증운용배수 ------------------------------------------------------------------
+
+def headroom_line(day: Day, levels: Levels) -> tuple[str, str]:
+    headroom = round(levels.policy * day.basic_assets_krw - day.guarantee_balance_krw)
+    korean, english = _millions(abs(headroom))
+    if headroom >= 0:
+        return ("추가 보증 여력 / Headroom before the policy limit",
+                f"{korean} 추가 보증 가능 ({english} can still be guaranteed before {levels.policy:g}×)")
+    return ("감축 필요액 / Reduction needed",
+            f"보증잔액 {korean} 감축 필요 ({english} must come off to return within {levels.policy:g}×)")
+
+
+def risk_subject(transition: Transition) -> str:
+    korean, _ = STATE_TITLES[transition.status]
+    return f"[CGF] {korean} — {transition.first_date:%Y-%m-%d}부터 (since {transition.first_date:%Y-%m-%d})"
+
+
+def risk_alert(transition: Transition, latest: Day, levels: Levels, chart_png: bytes,
+               covered: tuple[date, date], to: list[str]) -> EmailMessage:
+    """The e-mail of one change of state of the operating multiple."""
+    korean, english = STATE_TITLES[transition.status]
+    reached = transition.day
+    sections = [
+        Section("상태 / State", [
+            ("상태 / State", f"{transition.status} (이전 / previous: {transition.previous})"),
+            ("최초 도달일 / First date reached", f"{reached.as_of_date:%Y-%m-%d}"),
+            ("도달일 배수 / Multiple on that date", f"{float(reached.operating_multiple):.4f}배 (×)"),
+        ]),
+        Section(f"최근 현황 / Latest ({latest.as_of_date:%Y-%m-%d})", [
+            ("보증운용배수 / Operating multiple", f"{float(latest.operating_multiple):.4f}배 (×)"),
+            ("보증잔액 / Guarantee balance", million_won(latest.guarantee_balance_krw)),
+            ("기본재산 / Basic assets", million_won(latest.basic_assets_krw)),
+            headroom_line(latest, levels),
+        ]),
+        Section("기준 / Levels", [
+            ("경고 / Warn", f"{levels.warn:g}배 이상 (≥ {levels.warn:g}×)"),
+            ("정책한도 / Policy limit", f"{levels.policy:g}배 초과 (> {levels.policy:g}×)"),
+            ("법정한도 / Legal limit", f"{levels.legal:g}배 초과 (> {levels.legal:g}×, 지역신용보증재단법 §19)"),
+            ("이번 적재 기간 / Days loaded in this run", f"{covered[0]:%Y-%m-%d} – {covered[1]:%Y-%m-%d}"),
+        ]),
+    ]
+    footer = ("보증운용배수 = 보증잔액 ÷ 기본재산 (guarantee balance ÷ basic assets). "
+              "select * from marts.fct_operating_multiple_daily order by as_of_date desc;")
+    text = _text(korean, english, sections, footer + "\n(차트는 HTML 본문에 있습니다 / the chart is in the HTML part)")
+    body = _html(korean, english, sections, STATE_COLORS[transition.status], CHART_CID, footer)
+    key = f"multiple-{transition.status}-{transition.first_date:%Y%m%d}"
+    return _message(risk_subject(transition), to, text, body, {CHART_CID: chart_png}, key)
+
+
+# --- operator alerts -------------------------------------------------------------------------
+
+def rejection_alert(delivery_date: date, violation_count: int, violations: list[tuple], to: list[str]) -> EmailMessage:
+    """A rejected delivery: its first violations (file, line, column, value, reason), where the rest is."""
+    day = f"{delivery_date:%Y%m%d}"
+    files = sorted({v[0] for v in violations})
+    subject = f"[CGF] 적재 거부 (delivery rejected): {day} — {', '.join(files)}, 위반 {violation_count}건"
+    rows = [(f"{file} line {line}", f"{column or '-'} = {value!r}: {reason}")
+            for file, line, column, value, reason in violations]
+    sections = [
+        Section("거부된 적재 / Rejected delivery", [
+            ("적재일 / Delivery", f"{day} ({config.landing_dir() / day})"),
+            ("파일 / File(s)", ", ".join(files)),
+            ("위반 건수 / Violations", f"{violation_count}"),
+            ("영향 / Effect", "이 적재분은 적재되지 않았고 이후 적재분은 재전송을 기다립니다 "
+                              "(nothing of it was loaded; later deliveries wait until it is re-sent)"),
+        ]),
+        Section(f"첫 위반 {len(rows)}건 / First violations", rows),
+        Section("전체 목록 / Full list", [
+            ("SQL", f"select * from ops.rejections where delivery_date = '{delivery_date}' order by rejection_id;"),
+        ]),
+    ]
+    headline, subtitle = f"적재 거부: {day} 적재분", f"Delivery {day} rejected by the extract contract"
+    return _message(subject, to, _text(headline, subtitle, sections), _html(headline, subtitle, sections, "#c62828"),
+                    message_key=f"rejected-{day}")
+
+
+def missing_delivery_alert(delivery_date: date, waited: str, to: list[str]) -> EmailMessage:
+    day = f"{delivery_date:%Y%m%d}"
+    subject = f"[CGF] 적재분 미도착 (delivery missing): {day}"
+    sections = [Section("미도착 / Missing delivery", [
+        ("적재일 / Delivery", day),
+        ("기다린 시간 / Waited", waited),
+        ("위치 / Expected at", str(config.landing_dir() / day / "manifest.csv")),
+        ("조치 / Action", "기간계 추출 작업을 확인하세요 (check the core system's extract job); "
+                          "도착하면 다음 실행이 적재합니다 (the next run loads it once it arrives)"),
+    ])]
+    headline, subtitle = f"적재분 미도착: {day}", f"Delivery {day} missing past the sensor's timeout"
+    return _message(subject, to, _text(headline, subtitle, sections), _html(headline, subtitle, sections, "#c62828"),
+                    message_key=f"missing-{day}")
+
+
+def task_failure_alert(dag_id: str, task_id: str, run_id: str, try_number: int, error: str,
+                       log_url: str | None, to: list[str]) -> EmailMessage:
+    subject = f"[CGF] 작업 실패 (task failed): {dag_id}.{task_id}"
+    rows = [("DAG", dag_id), ("작업 / Task", task_id), ("실행 / Run", run_id), ("시도 / Try", str(try_number)),
+            ("오류 / Error", error[:2000])]
+    if log_url:
+        rows.append(("로그 / Log", log_url))
+    sections = [Section("실패한 작업 / Failed task", rows)]
+    headline, subtitle = f"작업 실패: {task_id}", f"Task {dag_id}.{task_id} failed after its retries"
+    return _message(subject, to, _text(headline, subtitle, sections), _html(headline, subtitle, sections, "#c62828"),
+                    message_key=f"failed-{task_id}")
+
+
+def quality_alert(run_id: str, data_date: date, failures: list[dict], docs_index: str, to: list[str]) -> EmailMessage:
+    """Failed quality suites: the failed expectations and where the Data Docs are."""
+    suites = sorted({f["suite"] for f in failures})
+    subject = f"[CGF] 품질 검사 실패 (quality suite failed): {', '.join(suites)} — {data_date:%Y-%m-%d}"
+    rows = [(f"{f['suite']}: {f['expectation']}", f"{f['description'] or ''} observed: {f['observed']}".strip())
+            for f in failures[:20]]
+    sections = [
+        Section("실패한 검사 / Failed expectations", rows),
+        Section("자세히 / Details", [
+            ("Data Docs", docs_index),
+            ("SQL", f"select * from ops.validation_results where run_id = '{run_id}' and not success;"),
+            ("영향 / Effect", "마트는 게시되었습니다 (the marts are published); 원인을 확인하세요 (check the cause)"),
+        ]),
+    ]
+    headline, subtitle = f"품질 검사 실패: {len(failures)}건", "Great Expectations suites failed in the nightly run"
+    return _message(subject, to, _text(headline, subtitle, sections), _html(headline, subtitle, sections, "#b7791f"),
+                    message_key=f"quality-{data_date:%Y%m%d}")
+
+
+# --- audit follow-up 20-6 ----------------------------------------------------------------------
+
+AUDIT_GROUPS = {
+    "I": ("그룹 I: 서인천·계양·부평", "group I: Seoincheon, Gyeyang, Bupyeong", "감사실장 (head of audit)"),
+    "II": ("그룹 II: 남동·연수·남부·중부", "group II: Namdong, Yeonsu, Nambu, Jungbu", "감사실 부실장 (deputy head)"),
+}
+
+
+def audit_alert(group: str, day: date, rows: list[dict], threshold_krw: int, pre_audit_krw: int,
+                to: list[str]) -> EmailMessage:
+    """The day's guarantees over the threshold in one audit group; the pre-audit ones marked."""
+    korean_group, english_group, reviewer = AUDIT_GROUPS[group]
+    pre_audit = [r for r in rows if r["pre_audit_required"]]
+    subject = (f"[CGF 감사 20-6] {day:%Y-%m-%d} {korean_group} — 3천만원 초과 보증 {len(rows)}건"
+               f" (사전감사 {len(pre_audit)}건)")
+    listed = [(f"{'[사전감사] ' if r['pre_audit_required'] else ''}{r['handling_branch_name'] or r['handling_branch_code']}",
+               f"{r['event_type']} {r['guarantee_id']} ({r['event_id']}): {r['amount_krw']:,}원, "
+               f"{r['program_code']}, {r['bank_code']}")
+              for r in rows]
+    sections = [
+        Section("요약 / Summary", [
+            ("일자 / Day", f"{day:%Y-%m-%d}"),
+            ("감사 그룹 / Audit group", f"{korean_group} ({english_group})"),
+            ("검토자 / Reviewer", reviewer),
+            ("대상 / Guarantees", f"{threshold_krw:,}원 초과 {len(rows)}건 (issued over KRW {threshold_krw:,})"),
+            ("사전감사 / Pre-audit", f"{pre_audit_krw:,}원 초과 {len(pre_audit)}건 (over KRW {pre_audit_krw:,})"),
+        ]),
+        Section("보증 목록 / Guarantees (지점 / branch: 종류 보증번호 (이벤트): 금액, 상품, 은행)", listed),
+        Section("조회 / Query", [("SQL", "select * from marts.fct_audit_large_guarantees_daily "
+                                         f"where as_of_date = '{day}' and audit_group = '{group}';")]),
+    ]
+    headline = f"지점별 감사 20-6: {korean_group}, {day:%Y-%m-%d}"
+    subtitle = f"Audit follow-up 20-6: guarantees over KRW 30 million, {english_group}"
+    return _message(subject, to, _text(headline, subtitle, sections), _html(headline, subtitle, sections),
+                    message_key=f"audit-{group}-{day:%Y%m%d}")

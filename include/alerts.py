@@ -1,0 +1,211 @@
+"""The alerts of the nightly run: what to tell whom, once.
+
+- Risk (보증운용배수): one e-mail per change of state (OK → WARN → BREACH → LEGAL, and back)
+  over the days loaded since the last notified day, to CGF_ALERT_TO.
+- Audit follow-up 20-6: per data day and audit group, the guarantees over 30 million won, to
+  CGF_AUDIT_GROUP1_TO / CGF_AUDIT_GROUP2_TO.
+- Operators (CGF_OPS_ALERT_TO): a failed task, a rejected delivery, a delivery missing past
+  the sensor's timeout (queue_task_failure, called by include.notifier) and a failed quality
+  suite (include.quality).
+
+What was reported is kept in ops.alert_state (per stream: state and last day covered) and
+ops.alerts (per alert key), so a retried or repeated run queues nothing again. Everything goes
+through the outbox (include.outbox); deliver() sends what waits there.
+"""
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import date, timedelta
+
+import psycopg
+
+from include import alert_mail, config, outbox, warehouse
+from include.multiple_levels import OK, Day, Levels, configured_levels, transitions
+from include.outbox import outbox_summary  # noqa: F401  (the CLI's summary calls alerts.outbox_summary)
+from include.schema import ensure_schemas
+
+log = logging.getLogger(__name__)
+
+MULTIPLE_STREAM = "operating_multiple"
+AUDIT_STREAM = "audit_large_guarantees"
+MULTIPLE_MART = "marts.fct_operating_multiple_daily"
+AUDIT_MART = "marts.fct_audit_large_guarantees_daily"
+AUDIT_THRESHOLD_KRW = 30_000_000
+PRE_AUDIT_KRW = 100_000_000
+AUDIT_FIRST_RUN_DAYS = 7  # a first run over years of history mails the last week, not every day since 2019
+AUDIT_RECIPIENTS = {"I": "CGF_AUDIT_GROUP1_TO", "II": "CGF_AUDIT_GROUP2_TO"}
+
+
+def _relation_exists(conn: psycopg.Connection, name: str) -> bool:
+    return conn.execute("select to_regclass(%s)", (name,)).fetchone()[0] is not None
+
+
+def _lock_stream(conn: psycopg.Connection, stream: str) -> tuple[str, date | None, date | None]:
+    """(status, status_since, through_date) of a stream, locked for this transaction."""
+    conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (stream,))
+    row = conn.execute("select status, status_since, through_date from ops.alert_state where stream = %s",
+                       (stream,)).fetchone()
+    return row or (OK, None, None)
+
+
+def _save_stream(conn: psycopg.Connection, stream: str, status: str, since: date | None, through: date) -> None:
+    conn.execute(
+        "insert into ops.alert_state (stream, status, status_since, through_date) values (%s, %s, %s, %s) "
+        "on conflict (stream) do update set status = excluded.status, status_since = excluded.status_since, "
+        "through_date = excluded.through_date, updated_at = now()", (stream, status, since, through))
+
+
+# --- risk: the operating multiple -------------------------------------------------------------
+
+def _multiple_days(conn: psycopg.Connection, after: date | None, since: date | None = None) -> list[Day]:
+    rows = conn.execute(
+        f"select as_of_date, guarantee_balance_krw, basic_assets_krw, operating_multiple from {MULTIPLE_MART} "
+        "where as_of_date > coalesce(%s, '-infinity'::date) and as_of_date >= coalesce(%s, '-infinity'::date) "
+        "order by as_of_date", (after, since)).fetchall()
+    return [Day(*row) for row in rows]
+
+
+def queue_multiple_alerts() -> dict:
+    """Queue one risk alert per change of state over the days after the last notified day."""
+    levels = configured_levels()
+    with warehouse.connect() as conn:
+        ensure_schemas(conn)
+        if not _relation_exists(conn, MULTIPLE_MART):
+            log.error("%s is missing: no risk alert possible", MULTIPLE_MART)
+            return {"skipped": f"relation missing: {MULTIPLE_MART}"}
+        with conn.transaction():
+            status, since, through = _lock_stream(conn, MULTIPLE_STREAM)
+            days = _multiple_days(conn, after=through)
+            if not days:
+                return {"status": status, "new_days": 0, "queued": []}
+            changes = transitions(days, status, levels)
+            history = _multiple_days(conn, None, since=days[-1].as_of_date - timedelta(days=366))
+            queued = [_queue_risk_alert(conn, change, days, history, levels) for change in changes]
+            if changes:
+                status, since = changes[-1].status, changes[-1].first_date
+            _save_stream(conn, MULTIPLE_STREAM, status, since, days[-1].as_of_date)
+    log.info("operating multiple %s since %s (%d new days); %d alert(s) queued", status, since, len(days), len(queued))
+    return {"status": status, "since": since.isoformat() if since else None, "new_days": len(days),
+            "queued": [q for q in queued if q]}
+
+
+def _queue_risk_alert(conn, change, days: list[Day], history: list[Day], levels: Levels) -> str | None:
+    from include.multiple_chart import last_twelve_months, render_chart  # matplotlib: only when needed
+
+    chart = render_chart(last_twelve_months(history), levels, change.first_date)
+    message = alert_mail.risk_alert(change, days[-1], levels, chart, (days[0].as_of_date, days[-1].as_of_date),
+                                    config.recipients("CGF_ALERT_TO"))
+    key = f"multiple:{change.status}:{change.first_date.isoformat()}"
+    return key if outbox.queue(conn, key, "RISK", message, change.first_date) else None
+
+
+# --- audit follow-up 20-6 --------------------------------------------------------------------
+
+def _latest_loaded_day(conn: psycopg.Connection) -> date | None:
+    return conn.execute("select max(delivery_date) from ops.deliveries where status = 'LOADED'").fetchone()[0]
+
+
+def _audit_rows(conn: psycopg.Connection, after: date, through: date) -> dict[tuple[date, str], list[dict]]:
+    cursor = conn.cursor(row_factory=psycopg.rows.dict_row)
+    rows = cursor.execute(
+        f"select * from {AUDIT_MART} where as_of_date > %s and as_of_date <= %s "
+        "order by as_of_date, audit_group, amount_krw desc, event_id", (after, through)).fetchall()
+    grouped = defaultdict(list)
+    for row in rows:
+        if row["audit_group"] in AUDIT_RECIPIENTS:
+            grouped[(row["as_of_date"], row["audit_group"])].append(row)
+        else:
+            log.warning("guarantee event %s has no audit group: not mailed", row["event_id"])
+    return grouped
+
+
+def queue_audit_alerts() -> dict:
+    """Queue one e-mail per audit group and data day with guarantees over 30 million won."""
+    with warehouse.connect() as conn:
+        ensure_schemas(conn)
+        if not _relation_exists(conn, AUDIT_MART):
+            log.warning("%s is missing: the audit 20-6 e-mails wait until dbt builds it", AUDIT_MART)
+            return {"skipped": f"relation missing: {AUDIT_MART}"}
+        with conn.transaction():
+            _, _, through = _lock_stream(conn, AUDIT_STREAM)
+            latest = _latest_loaded_day(conn)
+            if latest is None or (through is not None and through >= latest):
+                return {"queued": []}
+            after = through or latest - timedelta(days=AUDIT_FIRST_RUN_DAYS)
+            queued = []
+            for (day, group), rows in sorted(_audit_rows(conn, after, latest).items()):
+                message = alert_mail.audit_alert(group, day, rows, AUDIT_THRESHOLD_KRW, PRE_AUDIT_KRW,
+                                                 config.recipients(AUDIT_RECIPIENTS[group]))
+                key = f"audit:{group}:{day.isoformat()}"
+                if outbox.queue(conn, key, f"AUDIT-{group}", message, day):
+                    queued.append(key)
+            _save_stream(conn, AUDIT_STREAM, OK, None, latest)
+    log.info("audit 20-6: %d e-mail(s) queued for the days after %s through %s", len(queued), after, latest)
+    return {"queued": queued}
+
+
+# --- operators: failed tasks -----------------------------------------------------------------
+
+def _blocking_rejection(conn: psycopg.Connection) -> tuple | None:
+    """(load_id, delivery_date, manifest_sha256, violation_count) of the rejection that blocks loading."""
+    return conn.execute(
+        "select d.load_id, d.delivery_date, d.manifest_sha256, d.violation_count from ops.deliveries d "
+        "where d.status = 'REJECTED' and not exists (select 1 from ops.deliveries l where "
+        "l.delivery_date = d.delivery_date and l.status = 'LOADED' and l.load_id > d.load_id) "
+        "order by d.delivery_date, d.load_id desc limit 1").fetchone()
+
+
+def _rejection_message(conn: psycopg.Connection, rejection: tuple, to: list[str]):
+    load_id, day, sha, count = rejection
+    violations = conn.execute(
+        "select file_name, line_no, column_name, value, reason from ops.rejections where load_id = %s "
+        "order by rejection_id limit 5", (load_id,)).fetchall()
+    return f"rejected:{day.isoformat()}:{sha[:16]}", alert_mail.rejection_alert(day, count, violations, to)
+
+
+def queue_task_failure(dag_id: str, task_id: str, run_id: str, try_number: int, error: BaseException | None,
+                       log_url: str | None = None, missing_delivery: date | None = None,
+                       waited: str = "") -> bool:
+    """Queue (and try to send at once: later tasks will not run) the operator alert of a failed task.
+
+    A failed load with a rejected delivery is reported as that rejection (once per delivery
+    version); a sensor timeout as the missing delivery; anything else as the failed task.
+    """
+    to = config.recipients("CGF_OPS_ALERT_TO")
+    try:
+        conn = warehouse.connect(connect_timeout=10)
+    except Exception as exc:  # the warehouse itself may be what failed: the file alone must do
+        log.warning("warehouse unreachable (%s): the alert goes to the outbox without a record", exc)
+        conn = None
+    try:
+        if conn is not None:
+            ensure_schemas(conn)
+        rejection = _blocking_rejection(conn) if conn is not None and task_id == "load_deliveries" else None
+        if rejection:
+            key, message = _rejection_message(conn, rejection, to)
+        elif missing_delivery is not None:
+            key = f"missing:{missing_delivery.isoformat()}"
+            message = alert_mail.missing_delivery_alert(missing_delivery, waited, to)
+        else:
+            key = f"failed:{dag_id}:{run_id}:{task_id}:{try_number}"
+            message = alert_mail.task_failure_alert(dag_id, task_id, run_id, try_number,
+                                                    f"{type(error).__name__}: {error}", log_url, to)
+        queued = outbox.queue(conn, key, "OPS", message)
+        if conn is not None:
+            conn.commit()
+        outbox.deliver_pending(conn)
+        return queued
+    finally:
+        if conn is not None:
+            conn.close()
+
+
+# --- delivery ----------------------------------------------------------------------------------
+
+def deliver() -> dict:
+    """Send what waits in the outbox (through smtp_default, when configured)."""
+    with warehouse.connect() as conn:
+        ensure_schemas(conn)
+        conn.commit()
+        return outbox.deliver_pending(conn).as_dict()

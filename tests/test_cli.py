@@ -1,0 +1,42 @@
+"""The main command (`make run` = `python -m include.cli run`) on a given landing area and warehouse."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import psycopg
+
+from include import cli
+from tests.landing_factory import good_delivery, write_delivery
+
+FIRST = date(2019, 1, 1)
+
+
+def write_days(landing, days: int, bad_day: int | None = None) -> None:
+    for i in range(days):
+        day = FIRST + timedelta(days=i)
+        rows = good_delivery(day, 2)
+        if i == bad_day:
+            rows["guarantees.csv"][1]["business_reg_no"] = "1234567890"
+        write_delivery(landing, day, rows)
+
+
+def test_run_exits_non_zero_and_names_the_rejected_delivery(db_url, tmp_path, monkeypatch, capsys, airflow_db):
+    landing = tmp_path / "landing"
+    write_days(landing, 4, bad_day=2)
+    monkeypatch.setenv("CGF_WAREHOUSE_URL", db_url)
+    monkeypatch.setenv("CGF_LANDING_DIR", str(landing))
+    monkeypatch.setenv("CGF_RETRY_DELAY_SECONDS", "1")
+
+    assert cli.main(["run"]) == 1
+    out = capsys.readouterr().out
+    assert "REJECTED delivery 20190103" in out
+    assert "guarantees.csv:3 [business_reg_no='1234567890']" in out
+    assert "select * from ops.rejections where delivery_date = '2019-01-03'" in out
+    with psycopg.connect(db_url) as conn:
+        loaded = conn.execute("select delivery_date from ops.deliveries where status = 'LOADED' order by 1").fetchall()
+    assert loaded == [(FIRST,), (FIRST + timedelta(days=1),)]  # later deliveries wait
+
+    write_days(landing, 4)  # the corrected re-send of 20190103
+    assert cli.main(["run"]) == 0
+    out = capsys.readouterr().out
+    assert "deliveries loaded: 4" in out and "[cgf] REJECTED" not in out

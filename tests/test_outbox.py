@@ -1,0 +1,104 @@
+"""The outbox and the composed e-mails: once per key, sent through a real SMTP server (aiosmtpd)."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from include import alert_mail, outbox
+from include.multiple_chart import render_chart
+from include.multiple_levels import BREACH, WARN, Day, Levels, Transition
+from include.schema import ensure_schemas
+from tests.mail_capture import MailServer
+
+LEVELS = Levels()
+LATEST = Day(date(2021, 3, 31), 2_800_000_000_000, 267_303_000_000, 10.475)
+
+
+@pytest.fixture
+def ops(conn, tmp_path, monkeypatch):
+    ensure_schemas(conn)
+    monkeypatch.setenv("CGF_HOME", str(tmp_path / "home"))
+    return conn
+
+
+def risk_message(to=("risk@example.org",)):
+    change = Transition(WARN, BREACH, Day(date(2021, 3, 8), 2_637_000_000_000, 263_603_000_000, 10.0054))
+    chart = render_chart([change.day, LATEST], LEVELS, change.first_date)
+    return alert_mail.risk_alert(change, LATEST, LEVELS, chart, (date(2021, 2, 16), LATEST.as_of_date), list(to))
+
+
+def test_risk_alert_is_text_plus_html_with_the_inline_chart():
+    message = risk_message()
+    assert message.get_content_type() == "multipart/alternative"
+    plain, related = message.get_payload()
+    assert plain.get_content_type() == "text/plain"
+    assert related.get_content_type() == "multipart/related"
+    html, png = related.get_payload()
+    assert html.get_content_type() == "text/html" and 'src="cid:multiple-chart"' in html.get_content()
+    assert png["Content-ID"] == "<multiple-chart>" and png.get_content()[:4] == b"\x89PNG"
+    text = plain.get_content()
+    assert "보증운용배수 10배 초과 (BREACH)" in message["Subject"]
+    assert "최초 도달일 / First date reached: 2021-03-08" in text
+    assert "10.4750배" in text and "2,800,000백만원" in text and "267,303백만원" in text
+    assert "보증잔액 126,970백만원 감축 필요" in text  # 10 × 267,303 − 2,800,000
+
+
+def test_headroom_below_the_limit_is_what_can_still_be_guaranteed():
+    label, value = alert_mail.headroom_line(Day(date(2021, 1, 1), 2_192_064_000_000, 274_103_000_000, 8.0), LEVELS)
+    assert label.startswith("추가 보증 여력") and value.startswith("548,966백만원 추가 보증 가능")
+
+
+def test_an_alert_key_is_queued_once_and_sent_once(ops, monkeypatch):
+    assert outbox.queue(ops, "multiple:BREACH:2021-03-08", "RISK", risk_message(), date(2021, 3, 8))
+    assert not outbox.queue(ops, "multiple:BREACH:2021-03-08", "RISK", risk_message(), date(2021, 3, 8))
+    ops.commit()
+    assert [p.name for p in outbox.pending_files()] == ["multiple_BREACH_2021-03-08.eml"]
+    assert "no smtp_default" in outbox.outbox_summary()[0]
+
+    server = MailServer().start()
+    try:
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", server.connection_uri)
+        report = outbox.deliver_pending(ops)
+        again = outbox.deliver_pending(ops)
+    finally:
+        server.stop()
+    assert report.sent == ["multiple_BREACH_2021-03-08.eml"] and again.sent == []
+    [received] = server.received
+    assert received.recipients == ["risk@example.org"] and received.sender == "cgf-warehouse@example.org"
+    assert ops.execute("select status, attempts from ops.alerts").fetchall() == [("SENT", 1)]
+    assert outbox.outbox_summary()[0].startswith("alerts: none waiting")
+
+
+def test_an_alert_queued_without_recipients_gets_those_configured_when_it_is_sent(ops, monkeypatch):
+    outbox.queue(ops, "multiple:WARN:2021-01-28", "RISK", risk_message(to=()))
+    ops.commit()
+    server = MailServer().start()
+    try:
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", server.connection_uri)
+        waiting = outbox.deliver_pending(ops)
+        monkeypatch.setenv("CGF_ALERT_TO", "late@example.org")
+        sent = outbox.deliver_pending(ops)
+    finally:
+        server.stop()
+    assert waiting.sent == [] and "CGF_ALERT_TO" in waiting.reason
+    assert len(sent.sent) == 1 and server.received[0].recipients == ["late@example.org"]
+
+
+def test_a_missing_delivery_alert_goes_to_the_operators_once(ops, db_url, monkeypatch):
+    from include import alerts
+
+    server = MailServer().start()
+    try:
+        for name, value in {"CGF_WAREHOUSE_URL": db_url, "CGF_OPS_ALERT_TO": "operator@example.org",
+                            "AIRFLOW_CONN_SMTP_DEFAULT": server.connection_uri}.items():
+            monkeypatch.setenv(name, value)
+        for _ in range(2):  # e.g. the failure callback of a cleared and re-run sensor
+            alerts.queue_task_failure("cgf_nightly", "wait_for_delivery", "scheduled__2021-04-01", 1, None,
+                                      missing_delivery=date(2021, 3, 31), waited="6:00:00")
+    finally:
+        server.stop()
+    [mail] = server.received
+    assert mail.recipients == ["operator@example.org"]
+    assert "적재분 미도착 (delivery missing): 20210331" in mail.subject
+    assert "기다린 시간 / Waited: 6:00:00" in mail.part("text/plain")

@@ -1,0 +1,85 @@
+"""Quality checks: the Great Expectations suites of expectations/ against a real warehouse."""
+from __future__ import annotations
+
+import json
+from datetime import date
+from email import message_from_bytes, policy
+
+import pytest
+
+from include import gx_checks, quality
+from include.generator import generate_landing
+from include.loader import load_landing
+
+END = date(2019, 1, 10)
+
+
+@pytest.fixture
+def loaded(conn, db_url, tmp_path, monkeypatch):
+    """A small landing area loaded into raw (no dbt: the marts do not exist)."""
+    landing = tmp_path / "landing"
+    generate_landing(landing, end=END, scale=0.05)
+    load_landing(conn, landing)
+    monkeypatch.setenv("CGF_WAREHOUSE_URL", db_url)
+    monkeypatch.setenv("CGF_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("CGF_OPS_ALERT_TO", "operator@example.org")
+    return conn
+
+
+def results(conn, run_id: str) -> list[tuple]:
+    return conn.execute(
+        "select suite, expectation, severity, success, observed_value, data_date, window_from "
+        "from ops.validation_results where run_id = %s order by result_id", (run_id,)).fetchall()
+
+
+def test_every_suite_file_is_a_valid_gx_suite_with_its_batch():
+    import great_expectations as gx
+
+    suites = gx_checks.suite_files()
+    names = {s.name for s in suites}
+    assert {"raw_guarantees", "raw_repayments", "raw_contributions", "raw_headcount", "raw_daily_volume",
+            "marts_operating_multiple", "marts_claims_rollforward", "marts_basic_assets",
+            "marts_reconciliation", "marts_supply"} <= names
+    for suite in suites:
+        assert gx.ExpectationSuite(**suite.definition).expectations, suite.name
+        assert suite.relations and suite.batch_query((END, END)).lower().startswith("select ")
+
+
+def test_missing_marts_are_failed_checks_and_raw_suites_still_run(loaded, tmp_path):
+    summary = quality.run_quality_checks("run-1")
+    rows = results(loaded, "run-1")
+    missing = [r for r in rows if r[1] == "relation_exists"]
+    assert {r[0] for r in missing} == {s.name for s in gx_checks.suite_files() if s.name.startswith("marts_")}
+    assert all(not r[3] and r[2] == "critical" for r in missing)
+    assert "marts.fct_operating_multiple_daily" in summary["missing_relations"]
+    raw = [r for r in rows if r[0] == "raw_guarantees"]
+    assert raw and all(r[3] for r in raw)  # plausible amounts: the generated data passes
+    assert {(r[5], r[6]) for r in rows} == {(END, date(2018, 12, 31))}  # the whole history: first run
+    assert (tmp_path / "home" / "gx_data_docs" / "index.html").is_file()
+    [eml] = (tmp_path / "home" / "outbox").glob("quality_*.eml")
+    message = message_from_bytes(eml.read_bytes(), policy=policy.default)
+    assert "relation missing: marts.fct_operating_multiple_daily" in message.get_body(("plain",)).get_content()
+
+
+def test_implausible_amount_fails_its_suite_and_queues_one_operator_alert(loaded, tmp_path):
+    loaded.execute("update raw.guarantees set amount_krw = 9000000000 where event_id = "
+                   "(select min(event_id) from raw.guarantees where event_type = 'NEW')")
+    loaded.commit()
+    summary = quality.run_quality_checks("run-2")
+    failed = [r for r in results(loaded, "run-2") if r[0] == "raw_guarantees" and not r[3]]
+    assert {r[1] for r in failed} == {"expect_column_values_to_be_between", "unexpected_rows_expectation"}
+    by_type = {r[1]: r[4] for r in failed}
+    assert by_type["expect_column_values_to_be_between"]["partial_unexpected_list"] == [9000000000]
+    assert by_type["unexpected_rows_expectation"]["observed_value"] == 1
+    assert any("raw_guarantees" in f for f in summary["failed"])
+    [(kind, status)] = loaded.execute("select kind, status from ops.alerts").fetchall()
+    assert (kind, status) == ("OPS", "PENDING")  # no smtp_default here: it waits in the outbox
+
+
+def test_a_repeated_run_validates_the_latest_day_again(loaded):
+    quality.run_quality_checks("run-3")
+    quality.run_quality_checks("run-4")
+    windows = {(r[6], r[5]) for r in results(loaded, "run-4")}
+    assert windows == {(END, END)}
+    volume = json.dumps([r[4] for r in results(loaded, "run-3") if r[0] == "raw_daily_volume"])
+    assert "2019-01-01" in volume  # New Year's Day: a weekday without activity is a warning
