@@ -14,7 +14,6 @@ from airflow.timetables.trigger import CronTriggerTimetable
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project root, for include/
 
 from include import alerts, dbt_config, pipeline, quality  # noqa: E402
-from include.loader import DeliveryRejected  # noqa: E402
 from include.notifier import OperatorAlertNotifier  # noqa: E402
 
 SEOUL = pendulum.timezone("Asia/Seoul")
@@ -35,7 +34,9 @@ Every night at 02:00 (Asia/Seoul) the core guarantee system delivers the previou
 
 1. **wait_for_delivery** — waits (reschedule mode, up to 6 h) for yesterday's manifest; fails loudly if it never comes.
 2. **load_deliveries** — checks every pending delivery against the extract contract and COPYs it into `raw`.
-   A contract violation rejects the whole delivery (see `ops.rejections`) and later deliveries wait.
+   A contract violation rejects the whole delivery (see `ops.rejections`) and later deliveries wait;
+   what came before it is loaded and built, and **check_rejections** then fails the run with the
+   rejection's message (delivery `YYYYMMDD`, file, first violations).
 3. **dbt_build** — `dbt build` through Cosmos: staging → intermediate → marts, tests included.
 4. **mark_built** — records in `ops.deliveries` what dbt has built (incremental models restate from there).
 5. **quality_checks** — Great Expectations suites of `expectations/` on the raw deliveries and the marts of the
@@ -78,15 +79,13 @@ def cgf_nightly():
 
     @task
     def load_deliveries() -> dict:
-        try:
-            report = pipeline.load_pending_deliveries()
-        except DeliveryRejected as exc:
-            raise AirflowFailException(str(exc)) from exc  # not transient: no retry
+        report = pipeline.load_pending_deliveries()
         return {
             "deliveries_loaded": len(report.loaded),
             "rows_loaded": report.rows,
             "already_loaded": report.already_loaded,
             "waiting_for": report.waiting_for.isoformat() if report.waiting_for else None,
+            "rejected": str(report.rejected) if report.rejected else None,
             "max_load_id": report.max_load_id,
         }
 
@@ -95,6 +94,12 @@ def cgf_nightly():
     @task
     def mark_built(load_summary: dict) -> int:
         return pipeline.mark_deliveries_built(load_summary["max_load_id"])
+
+    @task
+    def check_rejections(load_summary: dict) -> None:
+        """Fails the run when a delivery was rejected: the marts hold what came before it."""
+        if load_summary["rejected"]:
+            raise AirflowFailException(load_summary["rejected"])  # not transient: no retry
 
     @task
     def quality_checks(run_id=None) -> dict:
@@ -119,6 +124,7 @@ def cgf_nightly():
     loaded = load_deliveries()
     wait_for_delivery() >> loaded >> dbt_build
     built = mark_built(loaded)
+    built >> check_rejections(loaded)
     published = publish_marts()
     dbt_build >> built >> quality_checks() >> published
     # the marts are published before anyone is mailed: an SMTP outage never holds them back

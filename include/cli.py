@@ -94,17 +94,16 @@ def cmd_generate(args) -> int:
 
 
 def cmd_load(args) -> int:
-    from include.loader import DeliveryRejected, load_landing
+    from include.loader import load_landing
     from include.pipeline import print_progress
 
     landing = args.landing_dir or config.landing_dir()
     with warehouse.connect() as conn:
-        try:
-            report = load_landing(conn, landing, progress=print_progress)
-        except DeliveryRejected as exc:
-            print(f"[cgf] {exc}", file=sys.stderr)
-            return 1
+        report = load_landing(conn, landing, progress=print_progress)
     print(f"[cgf] loaded {len(report.loaded)} deliveries, {report.rows} rows; {report.already_loaded} already loaded")
+    if report.rejected:
+        print(f"[cgf] {report.rejected}", file=sys.stderr)
+        return 1
     return 0
 
 

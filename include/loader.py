@@ -50,11 +50,17 @@ class LoadReport:
     loaded: list[tuple[date, int]] = field(default_factory=list)  # (delivery date, rows)
     already_loaded: int = 0
     waiting_for: date | None = None  # first missing day blocking later deliveries
+    rejected: DeliveryRejected | None = None  # the delivery that stopped loading, if any
     max_load_id: int | None = None
 
     @property
     def rows(self) -> int:
         return sum(n for _, n in self.loaded)
+
+    def raise_for_rejection(self) -> LoadReport:
+        if self.rejected is not None:
+            raise self.rejected
+        return self
 
 
 def complete_deliveries(landing: Path) -> list[tuple[date, Path]]:
@@ -86,7 +92,11 @@ def _stored_rejection(conn: psycopg.Connection, day: date, sha: str) -> Delivery
 
 def load_landing(conn: psycopg.Connection, landing: Path,
                  progress: Callable[[int, int, date, int], None] | None = None) -> LoadReport:
-    """Load every pending complete delivery in date order. Raises DeliveryRejected."""
+    """Load every pending complete delivery in date order, up to the first rejected one.
+
+    What was loaded before a rejection stays loaded; the rejection is in `report.rejected`
+    (`report.raise_for_rejection()` raises it).
+    """
     ensure_schemas(conn)
     report = LoadReport()
     conn.execute("select pg_advisory_lock(%s)", (LOAD_LOCK_ID,))
@@ -108,8 +118,13 @@ def load_landing(conn: psycopg.Connection, landing: Path,
                 report.already_loaded += 1
                 continue
             if status == "REJECTED":
-                raise _stored_rejection(conn, day, sha)
-            rows = load_delivery(conn, folder)
+                report.rejected = _stored_rejection(conn, day, sha)
+                break
+            try:
+                rows = load_delivery(conn, folder)
+            except DeliveryRejected as rejected:
+                report.rejected = rejected
+                break
             report.loaded.append((day, rows))
             if progress:
                 progress(index, len(deliveries), day, rows)

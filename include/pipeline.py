@@ -45,6 +45,8 @@ def load_pending_deliveries() -> LoadReport:
     log.info("loaded %d deliveries (%d rows); %d already loaded%s", len(report.loaded), report.rows,
              report.already_loaded,
              f"; waiting for {report.waiting_for:%Y%m%d}" if report.waiting_for else "")
+    if report.rejected:
+        log.error("%s", report.rejected)
     return report
 
 

@@ -62,7 +62,9 @@ def queue_quality_alert(conn: psycopg.Connection, run_id: str, data_date: date, 
     lines = [{**f, "observed": json.dumps(f["observed"], default=str, ensure_ascii=False)[:300]} for f in failures]
     message = alert_mail.quality_alert(run_id, data_date, lines, str(gx_checks.docs_index()),
                                        config.recipients("CGF_OPS_ALERT_TO"))
-    return outbox.queue(conn, f"quality:{run_id}", "OPS", message, data_date)
+    # one mail per data day and set of failing suites: a repeated or retried run adds nothing
+    failing = ",".join(sorted({f["suite"] for f in failures}))
+    return outbox.queue(conn, f"quality:{data_date.isoformat()}:{failing}", "OPS", message, data_date)
 
 
 def run_quality_checks(run_id: str | None = None) -> dict:

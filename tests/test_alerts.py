@@ -183,15 +183,17 @@ def test_rejected_delivery_yields_one_operator_mail_naming_file_day_and_violatio
     write_delivery(env.landing, bad_day, rows)
 
     result = run_nightly()
-    assert not result.succeeded and result.failed_tasks == ["load_deliveries"]
+    assert not result.succeeded and result.failed_tasks == ["check_rejections"]
     [(reason,)] = env.query("select reason from ops.rejections where delivery_date = %s", bad_day)
-    assert len(mail_server.received) == 1
-    [mail] = mail_server.to(OPS)
+    # the days before it are built (their audit mails and, on this scaled-down data, the
+    # reconciliation's quality alert go out too); the rejection is one operator mail
+    [mail] = [m for m in mail_server.to(OPS) if "delivery rejected" in m.subject]
     assert "20190106" in mail.subject and "guarantees.csv" in mail.subject
     text = mail.part("text/plain")
     assert "guarantees.csv line 2" in text and "business_reg_no" in text and reason in text
     assert "select * from ops.rejections where delivery_date = '2019-01-06'" in text
 
     # the same rejected delivery on the next night: the operators already know
+    received = len(mail_server.received)
     assert not run_nightly().succeeded
-    assert len(mail_server.received) == 1
+    assert len(mail_server.received) == received

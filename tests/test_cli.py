@@ -34,7 +34,9 @@ def test_run_exits_non_zero_and_names_the_rejected_delivery(db_url, tmp_path, mo
     assert "select * from ops.rejections where delivery_date = '2019-01-03'" in out
     with psycopg.connect(db_url) as conn:
         loaded = conn.execute("select delivery_date from ops.deliveries where status = 'LOADED' order by 1").fetchall()
+        built_through = conn.execute("select max(as_of_date) from marts.fct_operating_multiple_daily").fetchone()[0]
     assert loaded == [(FIRST,), (FIRST + timedelta(days=1),)]  # later deliveries wait
+    assert built_through == FIRST + timedelta(days=1)  # what came before the rejection is built
 
     write_days(landing, 4)  # the corrected re-send of 20190103
     assert cli.main(["run"]) == 0

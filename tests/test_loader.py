@@ -6,11 +6,16 @@ from datetime import date
 
 import pytest
 
-from include.loader import DeliveryRejected, complete_deliveries, load_landing
+from include.loader import DeliveryRejected, complete_deliveries
+from include.loader import load_landing as load_landing_report
 from tests.landing_factory import (contribution, employee, good_delivery, guarantee, repayment,
                                    write_delivery)
 
 D1, D2, D3 = date(2019, 1, 2), date(2019, 1, 3), date(2019, 1, 4)
+
+
+def load_landing(conn, landing):
+    return load_landing_report(conn, landing).raise_for_rejection()
 
 
 def raw_count(conn, table: str) -> int:
@@ -90,8 +95,10 @@ def test_rejected_delivery_loads_nothing_blocks_later_days_until_resent(conn, tm
     write_delivery(tmp_path, D3, good_delivery(D3))
     before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in tmp_path.rglob("*.csv")}
 
+    report = load_landing_report(conn, tmp_path)
+    assert [d for d, _ in report.loaded] == [D1]  # what came before the rejection is loaded
     with pytest.raises(DeliveryRejected) as err:
-        load_landing(conn, tmp_path)
+        report.raise_for_rejection()
     message = str(err.value)
     assert "20190103" in message and "guarantees.csv:3" in message and "branch_code" in message
     assert conn.execute("select count(*) from raw.guarantees where delivery_date > %s", (D1,)).fetchone()[0] == 0
