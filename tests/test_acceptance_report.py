@@ -137,3 +137,33 @@ def test_no_pii_beyond_staging(marts):
         where table_schema in ('intermediate', 'marts')
           and column_name in ('customer_name', 'business_reg_no')""")
     assert leaked == []
+
+
+def test_every_mart_column_is_documented_with_a_korean_label(marts, tmp_path):
+    import json
+    import os
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from include.config import DBT_PROJECT_DIR
+    from include.dbt_config import dbt_env
+
+    target = tmp_path / "target"
+    env = {**os.environ, **dbt_env(), "DBT_TARGET_PATH": str(target)}
+    dbt = str(Path(sys.executable).parent / "dbt")
+    subprocess.run([dbt, "parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
+                   check=True, env=env, capture_output=True)
+    manifest = json.loads((target / "manifest.json").read_text())
+    documented = {
+        (node["name"], column): spec.get("description", "")
+        for node in manifest["nodes"].values() if node["resource_type"] == "model" and node["schema"] == "marts"
+        for column, spec in node["columns"].items()
+    }
+    columns = rows(marts, """select table_name, column_name from information_schema.columns
+                              where table_schema = 'marts' order by 1, 2""")
+    assert columns
+    hangul = re.compile(r"[\uac00-\ud7a3]")
+    undocumented = [c for c in columns if not hangul.search(documented.get(c, ""))]
+    assert undocumented == []
