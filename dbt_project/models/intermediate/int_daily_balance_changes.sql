@@ -1,5 +1,12 @@
 -- Daily rollup: per date, the change of the guarantee balance (보증잔액), of the number of
 -- guarantees with a balance, and of basic assets (기본재산), plus the day's event flows.
+-- Incremental: the days from restate_from() on are deleted and recomputed.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_restated('activity_date') }}",
+) }}
+
 with
 
 guarantee_days as (
@@ -28,6 +35,9 @@ guarantee_days as (
         coalesce(sum(amount_krw) filter (where event_type = 'SUBROGATE'), 0)::bigint
                                                                             as subrogation_amount_krw
     from {{ ref('int_guarantee_events') }}
+    {% if is_incremental() %}
+    where event_date >= {{ restate_from() }}
+    {% endif %}
     group by event_date
 
 ),
@@ -38,6 +48,9 @@ fund_days as (
         received_date                                    as activity_date,
         sum(signed_amount_krw)::bigint                   as basic_assets_delta_krw
     from {{ ref('int_fund_ledger') }}
+    {% if is_incremental() %}
+    where received_date >= {{ restate_from() }}
+    {% endif %}
     group by received_date
 
 ),
