@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import psutil
 import psycopg
 
 from include import config
@@ -53,12 +54,25 @@ def embedded_url(port: int | None = None, db: str = EMBEDDED_DB) -> str:
     return f"postgresql://{EMBEDDED_USER}@127.0.0.1:{port or config.embedded_port()}/{db}"
 
 
-def _is_accepting(url: str) -> bool:
+def is_accepting(url: str) -> bool:
     try:
         with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", connect_timeout=2):
             return True
     except psycopg.OperationalError:
         return False
+
+
+def _refuse_if_running_elsewhere(pgdata: Path, port: int) -> None:
+    """A server of this data directory on another port: say so, instead of pg_ctl's lock error."""
+    pid_file = pgdata / "postmaster.pid"
+    if not pid_file.exists():
+        return
+    lines = pid_file.read_text().splitlines()
+    running_port = lines[3].strip() if len(lines) > 3 else "?"
+    if lines and psutil.pid_exists(int(lines[0])) and running_port != str(port):
+        raise RuntimeError(
+            f"the embedded PostgreSQL of {pgdata} already runs on port {running_port}, not {port}: "
+            f"set CGF_PG_PORT={running_port} or stop it first (make stop)")
 
 
 def start_embedded(pgdata: Path | None = None, port: int | None = None) -> str:
@@ -69,7 +83,8 @@ def start_embedded(pgdata: Path | None = None, port: int | None = None) -> str:
     pgdata = pgdata or config.embedded_pgdata()
     port = port or config.embedded_port()
     url = embedded_url(port)
-    if not _is_accepting(url):
+    if not is_accepting(url):
+        _refuse_if_running_elsewhere(pgdata, port)
         ids = _run_as_server_user()
         pgdata.mkdir(parents=True, exist_ok=True)
         if ids:
@@ -87,13 +102,14 @@ def start_embedded(pgdata: Path | None = None, port: int | None = None) -> str:
                 check=True, capture_output=True, **run_kw,
             )
         log.info("starting embedded PostgreSQL on 127.0.0.1:%s", port)
-        opts = f"-h 127.0.0.1 -p {port} -k {pgdata} -c fsync=off -c synchronous_commit=off -c max_connections=100"
+        # synchronous_commit=off: a crash may lose the last moments of commits, never consistency
+        opts = f"-h 127.0.0.1 -p {port} -k {pgdata} -c synchronous_commit=off -c max_connections=100"
         subprocess.run(
             [_bin("pg_ctl"), "-D", str(pgdata), "-l", str(pgdata / "server.log"), "-o", opts, "-w", "-t", "60", "start"],
             check=True, capture_output=True, **run_kw,
         )
         for _ in range(60):
-            if _is_accepting(url):
+            if is_accepting(url):
                 break
             time.sleep(0.5)
     ensure_database(url)

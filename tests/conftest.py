@@ -29,10 +29,14 @@ _SERVER_URL = os.environ.get("CGF_WAREHOUSE_URL")
 def server_url() -> str:
     """URL of a database on the test server (the embedded one unless CGF_WAREHOUSE_URL is set)."""
     if _SERVER_URL:
-        return _SERVER_URL
-    url = warehouse.start_embedded(pgdata=TEST_STATE / "pgdata", port=TEST_PORT)
+        yield _SERVER_URL
+        return
+    already_running = warehouse.is_accepting(warehouse.embedded_url(TEST_PORT))
+    pgdata = TEST_STATE / f"pgdata-{TEST_PORT}"
+    url = warehouse.start_embedded(pgdata=pgdata, port=TEST_PORT)
     yield url
-    warehouse.stop_embedded(TEST_STATE / "pgdata")
+    if not already_running:  # another test session may share it: the one that started it stops it
+        warehouse.stop_embedded(pgdata)
 
 
 def make_database(server_url: str, name: str) -> str:
