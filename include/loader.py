@@ -205,7 +205,7 @@ def _copy_delivery(conn: psycopg.Connection, checked: CheckedDelivery) -> int:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         for row, line in zip(parsed.rows, parsed.line_numbers):
-            writer.writerow(row + (day, source_file, line, load_id))
+            writer.writerow(row + [day, source_file, line, load_id])
         columns = ", ".join(spec.column_names + tuple(lineage_names))
         with conn.cursor().copy(f"copy raw.{spec.table} ({columns}) from stdin with (format csv)") as copy:
             copy.write(buffer.getvalue())

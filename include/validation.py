@@ -41,7 +41,7 @@ class ParsedFile:
     spec: FileSpec
     encoding: str
     sha256: str
-    rows: list[tuple] = field(default_factory=list)  # typed values in spec column order
+    rows: list[list[str]] = field(default_factory=list)  # checked fields in contract column order ("" = null)
     line_numbers: list[int] = field(default_factory=list)
     data_records: int = 0  # records after the header, valid or not
     well_formed: bool = True  # header matched and the CSV parsed to the end
@@ -156,47 +156,76 @@ def check_value(col: Column, value, delivery_date: date) -> str | None:
     return None
 
 
-def check_row(spec: FileSpec, fields: list[str], positions: list[int], line: int,
-              delivery_date: date, violations: list[Violation]) -> tuple | None:
-    typed = []
-    row_ok = True
-    kind = fields[positions[spec.when_index]] if spec.when_column else None
-    for col, pos in zip(spec.columns, positions):
-        raw = fields[pos]
-        if raw == "":
-            needed = col.required or kind in spec.required_when.get(col.name, ())
-            if needed:
-                why = "required" if col.required else f"required for {spec.when_column} {kind}"
-                violations.append(Violation(spec.name, line, col.name, raw, f"empty: {why}"))
-                row_ok = False
-            typed.append(None)
-            continue
-        try:
-            value = parse_value(col, raw, delivery_date)
-        except BadValue as exc:
-            violations.append(Violation(spec.name, line, col.name, raw, str(exc)))
-            row_ok = False
-            typed.append(None)
-            continue
-        reason = check_value(col, value, delivery_date)
-        if reason:
-            violations.append(Violation(spec.name, line, col.name, raw, reason))
-            row_ok = False
-        typed.append(value)
-    if row_ok and spec is contract.GUARANTEES:
-        row_ok = _check_maturity(typed, line, violations)
-    return tuple(typed) if row_ok else None
+def _suspects(col: Column, values: tuple[str, ...], delivery_date: date) -> list[int]:
+    """Indices of non-empty values that may break the column's rule: a cheap superset, so the
+    exact reason is worked out (by parse_value and check_value) for these few only."""
+    if col.codes is not None:
+        allowed = frozenset(col.codes)
+        return [i for i, v in enumerate(values) if v and v not in allowed]
+    if col.equals_delivery_date:
+        iso = delivery_date.isoformat()
+        return [i for i, v in enumerate(values) if v != iso and v]
+    if col.check_digit:
+        return [i for i, v in enumerate(values) if v and not contract.business_reg_no_is_valid(v)]
+    if col.type == contract.INTEGER:
+        low, high = col.min, col.max
+
+        def plausible(v: str) -> bool:
+            if not (v.isascii() and v.isdigit()):
+                return False
+            n = int(v)
+            return (low is None or n > low or (n == low and not col.min_exclusive)) and (high is None or n <= high)
+        return [i for i, v in enumerate(values) if v and not plausible(v)]
+    if col.type in (contract.DECIMAL, contract.DATE):
+        return [i for i, v in enumerate(values) if v]  # few such columns: check each value fully
+    return []
 
 
-def _check_maturity(typed: list, line: int, violations: list[Violation]) -> bool:
+def _empty_violations(spec: FileSpec, col: Column, values: tuple[str, ...], kinds) -> list[tuple[int, str]]:
+    needed_for = spec.required_when.get(col.name, ())
+    found = []
+    for i, v in enumerate(values):
+        if v == "":
+            if col.required:
+                found.append((i, "empty: required"))
+            elif kinds is not None and kinds[i] in needed_for:
+                found.append((i, f"empty: required for {spec.when_column} {kinds[i]}"))
+    return found
+
+
+def check_columns(spec: FileSpec, rows: list[list[str]], lines: list[int], delivery_date: date) -> list[Violation]:
+    """Every rule of every column, a column at a time; violations in (line, column) order."""
+    if not rows:
+        return []
+    columns = list(zip(*rows))
+    kinds = columns[spec.when_index] if spec.when_column else None
+    found: list[tuple[int, int, Violation]] = []
+    for position, (col, values) in enumerate(zip(spec.columns, columns)):
+        for i, reason in _empty_violations(spec, col, values, kinds):
+            found.append((i, position, Violation(spec.name, lines[i], col.name, "", reason)))
+        for i in _suspects(col, values, delivery_date):
+            reason = value_reason(col, values[i], delivery_date)
+            if reason:
+                found.append((i, position, Violation(spec.name, lines[i], col.name, values[i], reason)))
+    if spec is contract.GUARANTEES:
+        found += _maturity_violations(columns, lines, {i for i, _, _ in found})
+    return [v for _, _, v in sorted(found, key=lambda f: (f[0], f[1]))]
+
+
+def value_reason(col: Column, raw: str, delivery_date: date) -> str | None:
+    try:
+        return check_value(col, parse_value(col, raw, delivery_date), delivery_date)
+    except BadValue as exc:
+        return str(exc)
+
+
+def _maturity_violations(columns: list[tuple[str, ...]], lines: list[int], bad_rows: set[int]):
     names = contract.GUARANTEES.column_names
-    maturity = typed[names.index("maturity_date")]
-    event_date = typed[names.index("event_date")]
-    if maturity is not None and maturity <= event_date:
-        violations.append(Violation(contract.GUARANTEES.name, line, "maturity_date", maturity.isoformat(),
-                                    "must be after event_date"))
-        return False
-    return True
+    position = names.index("maturity_date")
+    maturities, event_dates = columns[position], columns[names.index("event_date")]
+    return [(i, position, Violation(contract.GUARANTEES.name, lines[i], "maturity_date", m, "must be after event_date"))
+            for i, (m, e) in enumerate(zip(maturities, event_dates))
+            if m and i not in bad_rows and m <= e]  # valid ISO dates order as strings
 
 
 # --- files -------------------------------------------------------------------------------
@@ -223,28 +252,34 @@ def check_file(spec: FileSpec, decoded: DecodedFile, delivery_date: date,
             parsed.well_formed = False
             return parsed
         positions = [header.index(c) for c in spec.column_names]
-        seen: dict[str, int] = {}
-        key_pos = spec.column_names.index(spec.key.name)
         for line, fields in it:
             parsed.data_records += 1
             if len(fields) != len(header):
                 violations.append(Violation(spec.name, line, None, ",".join(fields)[:200],
                                             f"has {len(fields)} fields, header has {len(header)}"))
                 continue
-            row = check_row(spec, fields, positions, line, delivery_date, violations)
-            key = fields[positions[key_pos]]
-            if key in seen:
-                violations.append(Violation(spec.name, line, spec.key.name, key,
-                                            f"duplicate id (also on line {seen[key]})"))
-                row = None
-            seen.setdefault(key, line)
-            if row is not None:
-                parsed.rows.append(row)
-                parsed.line_numbers.append(line)
+            parsed.rows.append([fields[p] for p in positions])
+            parsed.line_numbers.append(line)
     except csv.Error as exc:
         violations.append(Violation(spec.name, None, None, None, f"malformed CSV: {exc}"))
         parsed.well_formed = False
+        return parsed
+    violations.extend(check_columns(spec, parsed.rows, parsed.line_numbers, delivery_date))
+    violations.extend(_duplicate_ids(spec, parsed))
     return parsed
+
+
+def _duplicate_ids(spec: FileSpec, parsed: ParsedFile) -> list[Violation]:
+    key_pos = spec.column_names.index(spec.key.name)
+    first_line: dict[str, int] = {}
+    found = []
+    for row, line in zip(parsed.rows, parsed.line_numbers):
+        key = row[key_pos]
+        if key in first_line:
+            found.append(Violation(spec.name, line, spec.key.name, key, f"duplicate id (also on line {first_line[key]})"))
+        else:
+            first_line[key] = line
+    return found
 
 
 def check_against_manifest(spec: FileSpec, parsed: ParsedFile, entry: ManifestLine,
@@ -259,8 +294,12 @@ def check_against_manifest(spec: FileSpec, parsed: ParsedFile, entry: ManifestLi
                                     f"row count differs from the manifest ({entry.rows})"))
     if spec.has_amount:
         amount_pos = spec.column_names.index("amount_krw")
-        total = sum(r[amount_pos] for r in parsed.rows)
-        if parsed.data_records == len(parsed.rows) and total != entry.amount_sum:
+        amounts = [r[amount_pos] for r in parsed.rows]
+        if all(a.isascii() and a.isdigit() for a in amounts) and parsed.data_records == len(parsed.rows):
+            total = sum(map(int, amounts))
+        else:
+            return  # a malformed amount or row is reported already
+        if total != entry.amount_sum:
             violations.append(Violation(spec.name, None, "amount_krw", str(total),
                                         f"amount sum differs from the manifest ({entry.amount_sum})"))
     elif entry.amount_sum != 0:
