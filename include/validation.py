@@ -141,13 +141,21 @@ def parse_value(col: Column, value: str, delivery_date: date):
     return value
 
 
+def _bound(bound: float | None, value):
+    """The contract's bound in the value's own type: Decimal('0.1') < 0.1 is True in Python."""
+    if bound is None or not isinstance(value, Decimal):
+        return bound
+    return Decimal(str(bound))
+
+
 def check_value(col: Column, value, delivery_date: date) -> str | None:
     """Return the reason the typed value breaks the column's rule, or None."""
     if col.codes is not None and value not in col.codes:
         return f"not an allowed code ({', '.join(col.codes)})"
-    if col.min is not None and (value < col.min or (col.min_exclusive and value == col.min)):
+    low, high = _bound(col.min, value), _bound(col.max, value)
+    if low is not None and (value < low or (col.min_exclusive and value == low)):
         return f"must be {'>' if col.min_exclusive else '>='} {col.min:g}"
-    if col.max is not None and value > col.max:
+    if high is not None and value > high:
         return f"must be <= {col.max:g}"
     if col.equals_delivery_date and value != delivery_date:
         return f"must equal the delivery date {delivery_date.isoformat()}"

@@ -8,7 +8,6 @@ with its manifest written last.
 from __future__ import annotations
 
 import hashlib
-import io
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -63,6 +62,9 @@ class ManifestFmt:
     upper_sha: bool = False
     order: list[str] = field(default_factory=lambda: list(DATA_FILES))
     eol: str = "\n"
+    bom: bool = False                # UTF-8 with BOM, as a spreadsheet export would write it
+    quote_all: bool = False
+    final_newline: bool = True
     rows_override: dict[str, int] = field(default_factory=dict)  # to break the contract on purpose
 
 
@@ -111,10 +113,10 @@ def write_delivery(landing: Path, day: date, files: dict[str, list[dict]],
         digest = hashlib.sha256(data).hexdigest()
         entries[name] = (manifest.rows_override.get(name, len(rows)), amount,
                          digest.upper() if manifest.upper_sha else digest)
-    out = io.StringIO()
-    out.write("file,rows,amount_krw_sum,sha256" + manifest.eol)
-    for name in manifest.order:
-        n, amount, digest = entries[name]
-        out.write(f"{name},{n},{amount},{digest}{manifest.eol}")
-    (folder / "manifest.csv").write_bytes(out.getvalue().encode("ascii"))  # written last
+    rows = [{"file": name, "rows": entries[name][0], "amount_krw_sum": entries[name][1], "sha256": entries[name][2]}
+            for name in manifest.order]
+    data = render_csv(["file", "rows", "amount_krw_sum", "sha256"], rows,
+                      Fmt(encoding="utf-8-sig" if manifest.bom else "utf-8", eol=manifest.eol,
+                          quote_all=manifest.quote_all, final_newline=manifest.final_newline))
+    (folder / "manifest.csv").write_bytes(data)  # written last
     return folder

@@ -13,6 +13,8 @@ a valid delivery (20200103/contributions.csv and 20200106/headcount.csv use that
 """
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -43,8 +45,12 @@ CUSTOMERS = {
 }
 
 
-def g(event_id, event_type, gid, branch, amount, ratio="", fee="", term="", maturity="", program="GENERAL"):
+PROGRAMS = {"G7": "COVID19", "G8": "YOUTH"}  # the others: GENERAL
+
+
+def g(event_id, event_type, gid, branch, amount, ratio="", fee="", term="", maturity=""):
     customer_id, reg_no, name, bank = CUSTOMERS[gid]
+    program = PROGRAMS.get(gid, "GENERAL")
     return dict(event_id=event_id, event_type=event_type, guarantee_id=gid, branch_code=branch,
                 program_code=program, customer_id=customer_id, business_reg_no=reg_no,
                 customer_name=name, bank_code=bank, amount_krw=amount, guarantee_ratio_pct=ratio,
@@ -111,7 +117,7 @@ DELIVERIES: dict[date, dict[str, list[dict]]] = {
             g("E008", "EXTEND", "G1", "201", 100 * M, "85", "1.0", 12, "2021-01-02"),  # by the center
             g("E009", "SUBROGATE", "G3", "103", 12 * M),      # G3 stays ACCIDENT with 18 M
             g("E010", "NORMALIZE", "G4", "104", 15 * M),
-            g("E011", "NEW", "G7", "103", 80 * M, "85", "1.0", 36, "2023-01-02", program="COVID19"),
+            g("E011", "NEW", "G7", "103", 80 * M, "85", "1.0", 36, "2023-01-02"),
         ],
         "repayments.csv": [
             r("R006", "LOAN_PRINCIPAL", "G7", "103", 5 * M),  # same day as G7's NEW: applies after it
@@ -155,7 +161,7 @@ DELIVERIES: dict[date, dict[str, list[dict]]] = {
             g("E017", "TERMINATE", "G7", "103", 50 * M),
             g("E018", "TERMINATE", "G6", "106", 60 * M),
             g("E019", "ACCIDENT", "G4", "104", 10 * M),
-            g("E020", "NEW", "G8", "101", 35 * M, "90", "0.8", 60, "2025-01-06", program="YOUTH"),
+            g("E020", "NEW", "G8", "101", 35 * M, "90", "0.8", 60, "2025-01-06"),
         ],
         "repayments.csv": [
             r("R015", "LOAN_PRINCIPAL", "G5", "105", 25 * M),  # more than the 20 M left: floors at 0
@@ -208,6 +214,8 @@ FORMATS: dict[date, dict[str, Fmt]] = {
 }
 MANIFESTS: dict[date, ManifestFmt] = {
     D(2019, 12, 30): ManifestFmt(upper_sha=True, eol=CRLF),
+    D(2019, 12, 31): ManifestFmt(bom=True, final_newline=False),
+    D(2020, 1, 3): ManifestFmt(quote_all=True, eol=CRLF),
     D(2020, 1, 2): ManifestFmt(order=["headcount.csv", "contributions.csv", "repayments.csv", "guarantees.csv"]),
     D(2020, 1, 6): ManifestFmt(upper_sha=True, order=["repayments.csv", "guarantees.csv", "headcount.csv",
                                                       "contributions.csv"]),
@@ -251,6 +259,9 @@ def test_landing_area_uses_the_formatting_freedoms(tmp_path):
     manifest = raw("20191230", "manifest.csv").decode()
     assert any(ch in "ABCDEF" for ch in manifest.split(",")[-1])
     assert raw("20200104", "guarantees.csv") == (",".join(COLUMNS["guarantees.csv"]) + "\n").encode()
+    assert raw("20191231", "manifest.csv").startswith(b"\xef\xbb\xbffile,rows")
+    assert not raw("20191231", "manifest.csv").endswith(b"\n")
+    assert raw("20200103", "manifest.csv").startswith(b'"file","rows"')
     assert b"85.0" in raw("20191230", "guarantees.csv") and b"1.25" in raw("20191230", "guarantees.csv")
 
 
@@ -267,8 +278,10 @@ def test_independent_delivery_builds_the_marts_as_computed_by_hand(env, db_url):
         assert conn.execute("select count(*) from ops.rejections").fetchone()[0] == 0
         for name, table in [("guarantees.csv", "guarantees"), ("repayments.csv", "repayments"),
                             ("contributions.csv", "contributions"), ("headcount.csv", "headcount")]:
-            expected_rows = sum(len(files[name]) for files in DELIVERIES.values())
-            assert conn.execute(f"select count(*) from raw.{table}").fetchone()[0] == expected_rows, name
+            in_manifests = sum(int(row["rows"]) for m in sorted(env.glob("*/manifest.csv"))
+                               for row in csv.DictReader(io.StringIO(m.read_text("utf-8-sig"))) if row["file"] == name)
+            assert in_manifests == sum(len(files[name]) for files in DELIVERIES.values())
+            assert conn.execute(f"select count(*) from raw.{table}").fetchone()[0] == in_manifests, name
         # 20 guarantee events, 20 repayments, 14 fund entries, 3 + 4 + 10 roster rows
 
         # the odd name and the decimals survived quoting / CP949 / BOM
@@ -312,6 +325,20 @@ def test_independent_delivery_builds_the_marts_as_computed_by_hand(env, db_url):
         g1 = fetch(conn, "select handling_branch_code, owning_branch_code from marts.fct_guarantee_events "
                          "where event_key = 'E008'")
         assert g1 == [{"handling_branch_code": "201", "owning_branch_code": "101"}]
+        # 2020-01 by branch: supply by the handling unit, month-end balance by the owning branch
+        monthly = conn.execute(
+            "select branch_code, sum(supply_count), sum(supply_amount_krw), sum(extension_count), "
+            "sum(balance_count), sum(balance_amount_krw) from marts.fct_supply_balance_monthly "
+            "where month_start_date = '2020-01-01' group by 1 "
+            "having sum(supply_count) > 0 or sum(balance_count) > 0 order by 1").fetchall()
+        assert [tuple(int(x) if x is not None and not isinstance(x, str) else x for x in row) for row in monthly] == [
+            ("101", 1, 35 * M, 0, 2, 125 * M),   # NEW G8; G1 90 + G8 35 (G1's EXTEND was 201's)
+            ("102", 1, 45 * M, 1, 1, 45 * M),    # EXTEND G2
+            ("103", 1, 80 * M, 0, 0, 0),         # NEW G7; G3, G7 closed
+            ("104", 0, 0, 0, 1, 40 * M),         # G4
+            ("105", 1, 12 * M, 0, 1, 12 * M),    # NEW G9; G5 at 0
+            ("201", 1, 100 * M, 1, 0, 0),        # the center's EXTEND of G1; it owns no guarantee
+        ]
         g7 = fetch(conn, "select event_key, balance_after_krw, status_after from marts.fct_guarantee_events "
                          "where guarantee_id = 'G7' order by event_date, event_key")
         assert [(e["event_key"], e["balance_after_krw"], e["status_after"]) for e in g7] == [
@@ -406,6 +433,9 @@ def test_independent_delivery_builds_the_marts_as_computed_by_hand(env, db_url):
         assert sum(v["headcount"] for v in hc.values()) == 10
         assert sum(v["on_leave_count"] for v in hc.values()) == 2
         assert sum(v["quota"] for v in hc.values()) == 86   # every quota cell shows
+        # my data is consistent: no ledger finding (LOAN_PRINCIPAL beyond the balance just floors at 0,
+        # the RECOVERY of G7 on the day of its SUBROGATE comes after it)
+        assert fetch(conn, "select * from marts.fct_ledger_findings") == []
         snapshots = [r_[0] for r_ in conn.execute(
             "select distinct as_of_date from marts.rpt_headcount_vs_quota where headcount > 0 order by 1")]
         assert snapshots == [D(2019, 12, 30), D(2020, 1, 2), D(2020, 1, 6)]  # days with a roster
@@ -451,19 +481,20 @@ def test_a_delivery_breaking_the_contract_is_rejected_and_later_days_wait(env, d
         status = dict(conn.execute("select delivery_date, status from ops.deliveries").fetchall())
         assert status.get(FIRST) == "LOADED"
         assert status.get(bad_day) == "REJECTED"
-        assert D(2020, 1, 1) not in status or status[D(2020, 1, 1)] != "LOADED"  # waits
+        assert D(2020, 1, 1) not in status  # waits: not even looked at
         rejections = fetch(conn, "select file_name, line_no, column_name, value, reason from ops.rejections "
                                  "where delivery_date = %s", bad_day)
         # the slash date: guarantees.csv, line 3 (header = line 1, E003 = line 3), event_date
-        print("REJ", rejections, status)
-        slash = [x for x in rejections if x["value"] == "2019/12/31"]
-        assert slash and slash[0]["file_name"] == "guarantees.csv"
-        assert slash[0]["line_no"] == 3 and slash[0]["column_name"] == "event_date"
-        # the row count: names the file (manifest or repayments.csv) and the rows column
-        count = [x for x in rejections if "repayments.csv" in (x["file_name"], x["value"] or "")
-                 and x is not slash[0]]
-        assert count, rejections
-        assert any(x["column_name"] == "rows" or "row" in x["reason"].lower() for x in count), count
+        # both violations recorded: the slash date at guarantees.csv line 3 (header = line 1,
+        # E003 = line 3), column event_date; the row count against repayments.csv, column rows
+        by_file = {x["file_name"]: x for x in rejections}
+        assert len(rejections) == 2, rejections
+        slash = by_file["guarantees.csv"]
+        assert (slash["line_no"], slash["column_name"], slash["value"]) == (3, "event_date", "2019/12/31")
+        assert "YYYY-MM-DD" in slash["reason"]
+        count = by_file["repayments.csv"]
+        assert (count["column_name"], count["value"]) == ("rows", "1")  # 1 data row; the manifest said 2
+        assert "manifest" in count["reason"] and "2" in count["reason"]
         # nothing of the bad delivery was loaded, the built marts stop before it
         assert conn.execute("select count(*) from raw.guarantees where delivery_date = %s",
                             (bad_day,)).fetchone()[0] == 0
@@ -480,3 +511,22 @@ def test_a_delivery_breaking_the_contract_is_rejected_and_later_days_wait(env, d
         # 12-31: G1 100 − 1 + G2 10 + G3 20 = 129 M, basic assets 20 M
         assert conn.execute("select guarantee_balance_krw, basic_assets_krw from marts.fct_operating_multiple_daily "
                             "where as_of_date = '2020-01-01'").fetchone() == (129 * M, 20 * M)
+
+
+# --------------------------------------------------------------------------------------------
+# boundary values of the contract's ranges are valid (fee_rate_pct 0.1–3.0, ratio 50–100)
+# --------------------------------------------------------------------------------------------
+
+def test_fee_rate_at_the_lower_bound_is_accepted(env, db_url):
+    write_delivery(env, D(2019, 12, 30), {
+        "guarantees.csv": [g("E001", "OPENING", "G1", "101", 100 * M, "50", "3.0"),
+                           g("E002", "OPENING", "G2", "102", 50 * M, "100", "0.1")],
+        "contributions.csv": [c("F001", "OPENING", "INCHEON_CITY", "인천광역시", "CITY", 20 * M)],
+        "headcount.csv": [h("P01", "010", "2")],
+    })
+    result = run_nightly()
+    with psycopg.connect(db_url) as conn:
+        rejections = fetch(conn, "select file_name, line_no, column_name, value, reason from ops.rejections")
+        assert rejections == []
+        assert conn.execute("select count(*) from raw.guarantees").fetchone()[0] == 2
+    assert result.succeeded, result
