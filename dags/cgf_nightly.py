@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pendulum
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import Asset, TriggerRule, dag, task
 from airflow.sdk.exceptions import AirflowFailException
 from airflow.timetables.trigger import CronTriggerTimetable
 
@@ -37,7 +37,7 @@ Every night at 02:00 (Asia/Seoul) the core guarantee system delivers the previou
    A contract violation rejects the whole delivery (see `ops.rejections`) and later deliveries wait;
    what came before it is loaded and built, and **check_rejections** then fails the run with the
    rejection's message (delivery `YYYYMMDD`, file, first violations).
-3. **dbt_build** — `dbt build` through Cosmos: staging → intermediate → marts, tests included.
+3. **anything_to_build** skips the rest on a night with nothing new; **dbt_build** — `dbt build` through Cosmos: staging → intermediate → marts, tests included.
 4. **mark_built** — records in `ops.deliveries` what dbt has built (incremental models restate from there).
 5. **quality_checks** — Great Expectations suites of `expectations/` on the raw deliveries and the marts of the
    run; results in `ops.validation_results`, Data Docs in `var/gx_data_docs/`. A failed suite is an operator alert,
@@ -64,7 +64,8 @@ default_args = {
 @dag(
     dag_id="cgf_nightly",
     schedule=CronTriggerTimetable("0 2 * * *", timezone=SEOUL),
-    start_date=pendulum.datetime(2019, 1, 1, tz=SEOUL),
+    # catch-up starts here; nights with nothing new skip the build (anything_to_build)
+    start_date=pendulum.parse(os.environ.get("CGF_DAG_START_DATE", "2019-01-01"), tz=SEOUL),
     catchup=True,
     max_active_runs=1,
     default_args=default_args,
@@ -88,6 +89,11 @@ def cgf_nightly():
             "rejected": str(report.rejected) if report.rejected else None,
             "max_load_id": report.max_load_id,
         }
+
+    @task.short_circuit(ignore_downstream_trigger_rules=False)
+    def anything_to_build(load_summary: dict) -> bool:
+        """Skips the build and what follows on a night with nothing new (e.g. catch-up runs)."""
+        return bool(load_summary["rejected"]) or pipeline.has_unbuilt_deliveries()
 
     dbt_build = dbt_config.build_operator(task_id="dbt_build", retries=1)
 
@@ -117,12 +123,12 @@ def cgf_nightly():
     def audit_alerts() -> dict:
         return alerts.queue_audit_alerts()
 
-    @task
+    @task(trigger_rule=TriggerRule.ALL_DONE)  # whatever happened before, the outbox goes out
     def send_alerts() -> dict:
         return alerts.deliver()
 
     loaded = load_deliveries()
-    wait_for_delivery() >> loaded >> dbt_build
+    wait_for_delivery() >> loaded >> anything_to_build(loaded) >> dbt_build
     built = mark_built(loaded)
     built >> check_rejections(loaded)
     published = publish_marts()

@@ -13,6 +13,7 @@ class DagRunResult:
     state: str
     failed_tasks: list[str]
     run_day: date
+    task_states: dict[str, str]
 
     @property
     def succeeded(self) -> bool:
@@ -45,5 +46,6 @@ def run_nightly(run_day: date | None = None) -> DagRunResult:
     run_day = run_day or night_after_latest_delivery()
     logical = pendulum.instance(datetime.combine(run_day, time(2, 0)), tz=SEOUL)
     dag_run = nightly_dag.test(logical_date=logical)
-    failed = sorted(ti.task_id for ti in dag_run.get_task_instances() if ti.state == "failed")
-    return DagRunResult(str(dag_run.state), failed, run_day)
+    states = {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
+    failed = sorted(task_id for task_id, state in states.items() if state == "failed")
+    return DagRunResult(str(dag_run.state), failed, run_day, states)

@@ -50,6 +50,13 @@ def load_pending_deliveries() -> LoadReport:
     return report
 
 
+def has_unbuilt_deliveries() -> bool:
+    with warehouse.connect() as conn:
+        return conn.execute(
+            "select exists (select 1 from ops.deliveries where status = 'LOADED' and dbt_built_at is null)"
+        ).fetchone()[0]
+
+
 def mark_deliveries_built(max_load_id: int | None) -> int:
     with warehouse.connect() as conn:
         return mark_built(conn, max_load_id)

@@ -48,8 +48,9 @@ def test_dag_loads_every_manifest_row_and_builds_the_marts(pipeline_env, db_url)
         days = conn.execute("select count(*), max(as_of_date) from marts.fct_operating_multiple_daily").fetchone()
         assert days == (21, END)
 
-    # a second run of the same night changes nothing
+    # a second run of the same night changes nothing, and skips the build
     again = run_nightly()
     assert again.succeeded
+    assert again.task_states["dbt_build"] == "skipped" and again.task_states["send_alerts"] == "success"
     with psycopg.connect(db_url) as conn:
         assert conn.execute("select count(*) from ops.deliveries").fetchone()[0] == 21
