@@ -21,6 +21,7 @@ from datetime import date, timedelta
 import psycopg
 
 from include import alert_mail, config, outbox, warehouse
+from include.loader import Rejection, blocking_rejection
 from include.multiple_levels import OK, Day, Levels, configured_levels, transitions
 from include.outbox import outbox_summary  # noqa: F401  (the CLI's summary calls alerts.outbox_summary)
 from include.schema import ensure_schemas
@@ -147,17 +148,9 @@ def queue_audit_alerts() -> dict:
 
 # --- operators: failed tasks -----------------------------------------------------------------
 
-def _blocking_rejection(conn: psycopg.Connection) -> tuple | None:
-    """(load_id, delivery_date, manifest_sha256, violation_count) of the rejection that blocks loading."""
-    return conn.execute(
-        "select d.load_id, d.delivery_date, d.manifest_sha256, d.violation_count from ops.deliveries d "
-        "where d.status = 'REJECTED' and not exists (select 1 from ops.deliveries l where "
-        "l.delivery_date = d.delivery_date and l.status = 'LOADED' and l.load_id > d.load_id) "
-        "order by d.delivery_date, d.load_id desc limit 1").fetchone()
-
-
-def _rejection_message(conn: psycopg.Connection, rejection: tuple, to: list[str]):
-    load_id, day, sha, count = rejection
+def _rejection_message(conn: psycopg.Connection, rejection: Rejection, to: list[str]):
+    load_id, day, sha, count = (rejection.load_id, rejection.delivery_date, rejection.manifest_sha256,
+                                rejection.violation_count)
     violations = conn.execute(
         "select file_name, line_no, column_name, value, reason from ops.rejections where load_id = %s "
         "order by rejection_id limit 5", (load_id,)).fetchall()
@@ -181,7 +174,7 @@ def queue_task_failure(dag_id: str, task_id: str, run_id: str, try_number: int, 
     try:
         if conn is not None:
             ensure_schemas(conn)
-        rejection = _blocking_rejection(conn) if conn is not None and task_id == "check_rejections" else None
+        rejection = blocking_rejection(conn) if conn is not None and task_id == "check_rejections" else None
         if rejection:
             key, message = _rejection_message(conn, rejection, to)
         elif missing_delivery is not None:

@@ -39,14 +39,13 @@ def _generate_demo() -> None:
 
 def _print_summary(url: str) -> int:
     """Print what the warehouse holds; return the exit code (1 when a delivery is rejected)."""
+    from include.loader import blocking_rejection, waiting_deliveries
+
     with warehouse.connect(url) as conn:
         loaded, rows = conn.execute(
             "select count(*), coalesce(sum(total_rows), 0) from ops.deliveries where status = 'LOADED'").fetchone()
-        rejected = conn.execute(
-            "select d.delivery_date, d.violation_count, d.message from ops.deliveries d "
-            "where d.status = 'REJECTED' and not exists (select 1 from ops.deliveries l where "
-            "l.delivery_date = d.delivery_date and l.status = 'LOADED' and l.load_id > d.load_id) "
-            "order by d.delivery_date").fetchall()
+        rejected = blocking_rejection(conn)
+        waiting = waiting_deliveries(conn, config.landing_dir())
         multiple = None
         if conn.execute("select to_regclass('marts.fct_operating_multiple_daily')").fetchone()[0]:
             multiple = conn.execute(
@@ -56,9 +55,13 @@ def _print_summary(url: str) -> int:
     print(f"[cgf] deliveries loaded: {loaded}, rows in raw: {rows}")
     if multiple:
         print(f"[cgf] latest 보증운용배수 (operating multiple) {multiple[0]}: {float(multiple[1]):.4f} ({multiple[2]})")
-    for day, count, message in rejected:
-        print(f"[cgf] REJECTED delivery {day:%Y%m%d}: {count} violation(s): {message}")
+    if rejected:
+        day = rejected.delivery_date
+        print(f"[cgf] REJECTED delivery {day:%Y%m%d}: {rejected.violation_count} violation(s): {rejected.message}")
         print(f"[cgf]   full list: select * from ops.rejections where delivery_date = '{day}'")
+    if waiting:
+        print(f"[cgf] {len(waiting)} complete deliveries wait ({waiting[0]:%Y%m%d} … {waiting[-1]:%Y%m%d}): "
+              "behind the rejected one, or behind a day whose delivery is not complete (no manifest.csv)")
     from include import alerts
 
     for line in alerts.outbox_summary():

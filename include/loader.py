@@ -213,6 +213,31 @@ def _copy_delivery(conn: psycopg.Connection, checked: CheckedDelivery) -> int:
     return sum(counts.values())
 
 
+@dataclass(frozen=True)
+class Rejection:
+    load_id: int
+    delivery_date: date
+    manifest_sha256: str
+    violation_count: int
+    message: str
+
+
+def blocking_rejection(conn: psycopg.Connection) -> Rejection | None:
+    """The rejected delivery version that later deliveries wait for (none once it is re-sent)."""
+    row = conn.execute(
+        "select d.load_id, d.delivery_date, d.manifest_sha256, d.violation_count, d.message "
+        "from ops.deliveries d where d.status = 'REJECTED' and not exists (select 1 from ops.deliveries l "
+        "where l.delivery_date = d.delivery_date and l.status = 'LOADED' and l.load_id > d.load_id) "
+        "order by d.delivery_date, d.load_id desc limit 1").fetchone()
+    return Rejection(*row) if row else None
+
+
+def waiting_deliveries(conn: psycopg.Connection, landing: Path) -> list[date]:
+    """Complete deliveries of the landing area not loaded (yet): behind a rejection or a missing day."""
+    loaded = {d for (d,) in conn.execute("select delivery_date from ops.deliveries where status = 'LOADED'")}
+    return [day for day, _ in complete_deliveries(landing) if day not in loaded]
+
+
 def mark_built(conn: psycopg.Connection, up_to_load_id: int | None) -> int:
     """Record that dbt has built everything loaded up to this load id."""
     if up_to_load_id is None:
