@@ -46,6 +46,7 @@ guarantee_findings as (
     select
         event_date                                  as finding_date,
         case
+            when event_type in ('OPENING', 'OPENING_ACCIDENT') then 'OPENING_AFTER_CUTOVER'
             when status_before is null then 'UNKNOWN_GUARANTEE'
             when status_before = 'CLOSED' then 'CLOSED_GUARANTEE'
             else 'EXCEEDS_BALANCE'
@@ -57,27 +58,11 @@ guarantee_findings as (
         amount_krw,
         balance_before_krw
     from guarantee_events
-    where (status_before is null and event_type not in ('NEW', 'OPENING', 'OPENING_ACCIDENT'))
-       or status_before = 'CLOSED'
+    where (event_type in ('OPENING', 'OPENING_ACCIDENT') and event_date > (select cutover_date from cutover))
+       or (status_before is null and event_type not in ('NEW', 'OPENING', 'OPENING_ACCIDENT'))
+       or (status_before = 'CLOSED' and event_type not in ('OPENING', 'OPENING_ACCIDENT'))
        or (event_type in ('EXTEND', 'ACCIDENT', 'NORMALIZE', 'SUBROGATE')
            and status_before is not null and amount_krw > balance_before_krw)
-
-),
-
-late_openings as (
-
-    select
-        event_date                                  as finding_date,
-        'OPENING_AFTER_CUTOVER'                     as rule,
-        source_kind,
-        event_key,
-        guarantee_id,
-        event_type,
-        amount_krw,
-        balance_before_krw
-    from guarantee_events
-    where event_type in ('OPENING', 'OPENING_ACCIDENT')
-      and event_date > (select cutover_date from cutover)
 
 ),
 
@@ -107,7 +92,5 @@ claim_findings as (
 )
 
 select * from guarantee_findings
-union all
-select * from late_openings
 union all
 select * from claim_findings
