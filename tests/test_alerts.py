@@ -197,3 +197,23 @@ def test_rejected_delivery_yields_one_operator_mail_naming_file_day_and_violatio
     received = len(mail_server.received)
     assert not run_nightly().succeeded
     assert len(mail_server.received) == received
+
+
+def test_delivery_missing_past_the_sensor_timeout_fails_loudly_and_mails_the_operators(
+        mail_server, monkeypatch, tmp_path, db_url, airflow_db):
+    env = alert_env(monkeypatch, tmp_path, db_url, mail_server.connection_uri)
+    generate_landing(env.landing, end=date(2019, 1, 3), scale=0.05)
+    assert run_nightly().succeeded
+    sent_before = len(mail_server.received)
+
+    from cgf_nightly import nightly_dag  # imported by run_nightly
+
+    sensor = nightly_dag.get_task("wait_for_delivery")
+    monkeypatch.setattr(sensor, "timeout", 3)  # six hours in production
+    monkeypatch.setattr(sensor, "poke_interval", 1)
+    result = run_nightly(date(2019, 1, 5))  # expects the delivery of 2019-01-04, which never comes
+    assert not result.succeeded and result.failed_tasks == ["wait_for_delivery"]
+    assert result.task_states["load_deliveries"] == "upstream_failed"
+    [mail] = mail_server.received[sent_before:]
+    assert mail.recipients == [OPS]
+    assert "20190104" in mail.subject and "delivery missing" in mail.subject
