@@ -228,7 +228,7 @@ LINEAGE_COLUMNS = (
 @lru_cache(maxsize=65536)
 def business_reg_no_is_valid(value: str) -> bool:
     """사업자등록번호 check digit (weights 1,3,7,1,3,7,1,3,5 plus ⌊d9·5/10⌋)."""
-    if len(value) != 10 or not value.isdigit():
+    if len(value) != 10 or not (value.isascii() and value.isdigit()):
         return False
     digits = [int(ch) for ch in value]
     weights = (1, 3, 7, 1, 3, 7, 1, 3, 5)

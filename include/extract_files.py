@@ -26,6 +26,10 @@ class DecodedFile:
         return hashlib.sha256(self.raw).hexdigest()
 
 
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def decode(path: Path) -> DecodedFile:
     raw = path.read_bytes()
     if raw.startswith(UTF8_BOM):

@@ -19,7 +19,7 @@ from typing import Callable
 import psycopg
 
 from include.contract import FILES, LINEAGE_COLUMNS, MANIFEST_FILE
-from include.extract_files import decode
+from include.extract_files import file_sha256
 from include.schema import ensure_schemas
 from include.validation import CheckedDelivery, Violation, check_delivery, delivery_date_of
 
@@ -75,15 +75,34 @@ def complete_deliveries(landing: Path) -> list[tuple[date, Path]]:
     return sorted(found)
 
 
-def _known_versions(conn: psycopg.Connection) -> dict[tuple[date, str], str]:
-    rows = conn.execute("select delivery_date, manifest_sha256, status from ops.deliveries").fetchall()
-    return {(d, sha): status for d, sha, status in rows}
+@dataclass
+class _DayVersions:
+    """What the warehouse holds of one delivery day."""
+    loaded_sha: str | None = None  # the version in raw
+    rejected_sha: set[str] = field(default_factory=set)  # rejected versions not followed by a load
+
+
+def _known_versions(conn: psycopg.Connection) -> dict[date, _DayVersions]:
+    known: dict[date, _DayVersions] = {}
+    for day, sha, status in conn.execute(
+            "select delivery_date, manifest_sha256, status from ops.deliveries order by load_id"):
+        versions = known.setdefault(day, _DayVersions())
+        if status == "LOADED":
+            versions.loaded_sha, versions.rejected_sha = sha, set()
+        elif status == "REJECTED":
+            versions.rejected_sha.add(sha)
+    return known
+
+
+def _last_loaded_before(known: dict[date, _DayVersions], day: date) -> date | None:
+    earlier = [d for d, v in known.items() if v.loaded_sha and d < day]
+    return max(earlier) if earlier else None
 
 
 def _stored_rejection(conn: psycopg.Connection, day: date, sha: str) -> DeliveryRejected:
     load_id, count = conn.execute(
         "select load_id, violation_count from ops.deliveries where delivery_date = %s "
-        "and manifest_sha256 = %s and status = 'REJECTED'", (day, sha)).fetchone()
+        "and manifest_sha256 = %s and status = 'REJECTED' order by load_id desc limit 1", (day, sha)).fetchone()
     shown = conn.execute(
         "select file_name, line_no, column_name, value, reason from ops.rejections "
         "where load_id = %s order by rejection_id limit %s", (load_id, SHOWN_VIOLATIONS)).fetchall()
@@ -99,11 +118,14 @@ def load_landing(conn: psycopg.Connection, landing: Path,
     """
     ensure_schemas(conn)
     report = LoadReport()
+    autocommit = conn.autocommit
+    conn.commit()
+    conn.autocommit = True  # each delivery is its own transaction, committed when it is done
     conn.execute("select pg_advisory_lock(%s)", (LOAD_LOCK_ID,))
     try:
         known = _known_versions(conn)
         deliveries = complete_deliveries(landing)
-        previous: date | None = None
+        previous = _last_loaded_before(known, deliveries[0][0]) if deliveries else None
         for index, (day, folder) in enumerate(deliveries, start=1):
             if previous is not None and day > previous + timedelta(days=1):
                 report.waiting_for = previous + timedelta(days=1)
@@ -111,13 +133,12 @@ def load_landing(conn: psycopg.Connection, landing: Path,
                             report.waiting_for.strftime("%Y%m%d"), len(deliveries) - index + 1)
                 break
             previous = day
-            sha = decode(folder / MANIFEST_FILE).sha256
-            status = known.get((day, sha))
-            if status == "LOADED" or status == "SUPERSEDED":
-                # SUPERSEDED with the same manifest cannot be newer than the loaded one: skip
+            sha = file_sha256(folder / MANIFEST_FILE)
+            versions = known.get(day, _DayVersions())
+            if sha == versions.loaded_sha:
                 report.already_loaded += 1
                 continue
-            if status == "REJECTED":
+            if sha in versions.rejected_sha:
                 report.rejected = _stored_rejection(conn, day, sha)
                 break
             try:
@@ -131,7 +152,7 @@ def load_landing(conn: psycopg.Connection, landing: Path,
         report.max_load_id = conn.execute("select max(load_id) from ops.deliveries where status = 'LOADED'").fetchone()[0]
     finally:
         conn.execute("select pg_advisory_unlock(%s)", (LOAD_LOCK_ID,))
-        conn.commit()
+        conn.autocommit = autocommit
     return report
 
 
@@ -172,8 +193,7 @@ def _record_rejection(conn: psycopg.Connection, checked: CheckedDelivery) -> Non
     first = "; ".join(str(v) for v in checked.violations[:SHOWN_VIOLATIONS])
     load_id = conn.execute(
         "insert into ops.deliveries (delivery_date, manifest_sha256, landing_path, status, "
-        "violation_count, message) values (%s, %s, %s, 'REJECTED', %s, %s) "
-        "on conflict (delivery_date, manifest_sha256) do update set processed_at = now() returning load_id",
+        "violation_count, message) values (%s, %s, %s, 'REJECTED', %s, %s) returning load_id",
         (checked.delivery_date, checked.manifest_sha256, str(checked.folder),
          len(checked.violations), first)).fetchone()[0]
     with conn.cursor().copy(

@@ -21,9 +21,10 @@ create table if not exists ops.deliveries (
   violation_count  integer not null default 0,
   message          text,
   processed_at     timestamptz not null default now(),
-  dbt_built_at     timestamptz,
-  unique (delivery_date, manifest_sha256)
+  dbt_built_at     timestamptz
 );
+-- a version may come back (a re-send reverting to an earlier one): no unique (date, sha)
+create index if not exists deliveries_by_day on ops.deliveries (delivery_date, load_id);
 create index if not exists deliveries_pending_build
   on ops.deliveries (delivery_date) where status = 'LOADED' and dbt_built_at is null;
 

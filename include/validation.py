@@ -15,11 +15,13 @@ from pathlib import Path
 
 from include import contract
 from include.contract import FILES, MANIFEST_FILE, MANIFEST_HEADER, Column, FileSpec
-from include.extract_files import DecodedFile, UndecodableFile, decode, records
+from include.extract_files import DecodedFile, UndecodableFile, decode, file_sha256, records
 
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-INT_RE = re.compile(r"^-?\d+$")
-DEC_RE = re.compile(r"^-?\d+(\.\d+)?$")
+# ASCII digits only, and \Z: `$` would accept a trailing newline, \d fullwidth digits
+DATE_RE = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+INT_RE = re.compile(r"\A-?[0-9]+\Z")
+DEC_RE = re.compile(r"\A-?[0-9]+(\.[0-9]+)?\Z")
+BIGINT_MAX = 2**63 - 1  # the raw tables' integer type
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,10 @@ def parse_value(col: Column, value: str, delivery_date: date):
     if col.type == contract.INTEGER:
         if not INT_RE.match(value):
             raise BadValue("not an integer")
-        return int(value)
+        number = int(value)
+        if abs(number) > BIGINT_MAX:
+            raise BadValue("out of range (more than 19 digits)")
+        return number
     if col.type == contract.DECIMAL:
         if not DEC_RE.match(value):
             raise BadValue("not a decimal")
@@ -182,7 +187,7 @@ def _suspects(col: Column, values: tuple[str, ...], delivery_date: date) -> list
             if not (v.isascii() and v.isdigit()):
                 return False
             n = int(v)
-            return (low is None or n > low or (n == low and not col.min_exclusive)) and (high is None or n <= high)
+            return n <= BIGINT_MAX and (low is None or n > low or (n == low and not col.min_exclusive)) and (high is None or n <= high)
         return [i for i, v in enumerate(values) if v and not plausible(v)]
     if col.type in (contract.DECIMAL, contract.DATE):
         return [i for i, v in enumerate(values) if v]  # few such columns: check each value fully
@@ -241,6 +246,11 @@ def _maturity_violations(columns: list[tuple[str, ...]], lines: list[int], bad_r
 def check_file(spec: FileSpec, decoded: DecodedFile, delivery_date: date,
                violations: list[Violation]) -> ParsedFile:
     parsed = ParsedFile(spec, decoded.encoding, decoded.sha256)
+    if "\x00" in decoded.text:  # PostgreSQL text cannot hold NUL
+        line = decoded.text.count("\n", 0, decoded.text.index("\x00")) + 1
+        violations.append(Violation(spec.name, line, None, None, "contains a NUL character"))
+        parsed.well_formed = False
+        return parsed
     it = records(decoded.text)
     try:
         first = next(it, None)
@@ -319,7 +329,7 @@ def check_delivery(folder: Path) -> CheckedDelivery:
     delivery_date = delivery_date_of(folder)
     assert delivery_date is not None, folder
     violations: list[Violation] = []
-    manifest_sha = decode(folder / MANIFEST_FILE).sha256
+    manifest_sha = file_sha256(folder / MANIFEST_FILE)
     manifest = read_manifest(folder, violations)
     files: dict[str, ParsedFile] = {}
     for spec in FILES:

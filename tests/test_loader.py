@@ -161,6 +161,16 @@ ROW_RULES = [
     ("unknown_status", _mutate("headcount.csv", 0, employment_status="RETIRED"), ("headcount.csv", 2, "employment_status", "RETIRED"), "allowed code"),
     ("snapshot_date_wrong", _mutate("headcount.csv", 1, snapshot_date="2019-01-04"), ("headcount.csv", 3, "snapshot_date", "2019-01-04"), "delivery date"),
     ("duplicate_employee", _mutate("headcount.csv", 1, employee_id="EMP1"), ("headcount.csv", 3, "employee_id", "EMP1"), "duplicate id"),
+    ("unknown_org_unit", _mutate("headcount.csv", 0, org_unit_code="999"), ("headcount.csv", 2, "org_unit_code", "999"), "allowed code"),
+    ("unknown_contribution_program", _mutate("contributions.csv", 0, program_code="COVID"), ("contributions.csv", 2, "program_code", "COVID"), "allowed code"),
+    ("term_too_short", _g(term_months="0"), ("guarantees.csv", 2, "term_months", "0"), ">= 1"),
+    ("fee_too_low", _g(fee_rate_pct="0.09"), ("guarantees.csv", 2, "fee_rate_pct", "0.09"), ">= 0.1"),
+    ("ratio_too_high", _g(guarantee_ratio_pct="100.5"), ("guarantees.csv", 2, "guarantee_ratio_pct", "100.5"), "<= 100"),
+    ("new_needs_maturity", _g(maturity_date=""), ("guarantees.csv", 2, "maturity_date", ""), "required for event_type NEW"),
+    ("fullwidth_digits", _g(amount_krw="５０００"), ("guarantees.csv", 2, "amount_krw", "５０００"), "not an integer"),
+    ("amount_with_line_break", _g(amount_krw="5000\n"), ("guarantees.csv", 2, "amount_krw", "5000\n"), "not an integer"),
+    ("amount_beyond_bigint", _g(amount_krw="99999999999999999999"), ("guarantees.csv", 2, "amount_krw", "99999999999999999999"), "out of range"),
+    ("fullwidth_brn", _g(business_reg_no="１２４８１００９９８"), ("guarantees.csv", 2, "business_reg_no", "１２４８１００９９８"), "사업자등록번호"),
     ("duplicate_event_in_file", _mutate("guarantees.csv", 1, event_id="E20190103-0"), ("guarantees.csv", 3, "event_id", "E20190103-0"), "duplicate id"),
 ]
 
@@ -234,6 +244,7 @@ RAW_FILE_RULES = [
     ("wrong_field_count", None, (2, None), "fields, header has"),
     ("malformed_quotes", None, (None, None), "malformed CSV"),
     ("empty_file", b"", (1, None), "header row missing"),
+    ("nul_character", "event_id\r\nE\x001\r\n".encode(), (2, None), "NUL"),
 ]
 
 
@@ -294,3 +305,58 @@ def test_every_violation_of_a_delivery_is_recorded(conn, tmp_path):
     assert [(r[0], r[1], r[2]) for r in rejections(conn)] == [
         ("guarantees.csv", 2, "bank_code"), ("guarantees.csv", 3, "bank_code"),
         ("guarantees.csv", 4, "bank_code"), ("headcount.csv", 4, "grade")]
+
+
+def test_values_at_the_contract_bounds_are_accepted(conn, tmp_path):
+    rows = good_delivery(D1, 2)
+    rows["guarantees.csv"][0].update(fee_rate_pct="0.1", guarantee_ratio_pct="50", term_months="1")
+    rows["guarantees.csv"][1].update(fee_rate_pct="3.0", guarantee_ratio_pct="100", term_months="120")
+    write_delivery(tmp_path, D1, rows)
+    assert [d for d, _ in load_landing(conn, tmp_path).loaded] == [D1]
+
+
+def test_undecodable_manifest_rejects_the_delivery(conn, tmp_path):
+    folder = write_delivery(tmp_path, D2, good_delivery(D2))
+    (folder / "manifest.csv").write_bytes(b"\xff\xfe\x80 not a manifest")
+    with pytest.raises(DeliveryRejected, match="20190103"):
+        load_landing(conn, tmp_path)
+    assert any(r[0] == "manifest.csv" and "neither UTF-8 nor CP949" in r[4] for r in rejections(conn))
+
+
+def test_a_day_missing_after_the_warehouse_state_blocks_later_days(conn, tmp_path):
+    write_delivery(tmp_path, D1, good_delivery(D1))
+    load_landing(conn, tmp_path)
+    for path in sorted((tmp_path / "20190102").iterdir()):  # D1 archived from the landing area
+        path.unlink()
+    (tmp_path / "20190102").rmdir()
+    write_delivery(tmp_path, D3, good_delivery(D3))  # D2 never arrived
+    report = load_landing(conn, tmp_path)
+    assert report.loaded == [] and report.waiting_for == D2
+
+
+def test_a_resend_reverting_to_an_earlier_version_is_loaded(conn, tmp_path):
+    first = good_delivery(D1)
+    second = good_delivery(D1)
+    second["guarantees.csv"][0]["amount_krw"] = 70_000_000
+    for version in (first, second, first):
+        write_delivery(tmp_path, D1, version)
+        assert len(load_landing(conn, tmp_path).loaded) == 1
+    assert conn.execute("select amount_krw from raw.guarantees").fetchall() == [(50_000_000,)]
+    statuses = conn.execute("select status from ops.deliveries order by load_id").fetchall()
+    assert statuses == [("SUPERSEDED",), ("SUPERSEDED",), ("LOADED",)]
+
+
+def test_each_delivery_is_committed_as_soon_as_it_is_loaded(conn, db_url, tmp_path):
+    import psycopg
+
+    for day in (D1, D2, D3):
+        write_delivery(tmp_path, day, good_delivery(day))
+    seen_by_another_session = []
+
+    def progress(done, total, day, rows):
+        with psycopg.connect(db_url) as other:
+            seen_by_another_session.append(other.execute(
+                "select count(*) from ops.deliveries where status = 'LOADED'").fetchone()[0])
+
+    load_landing_report(conn, tmp_path, progress=progress)
+    assert seen_by_another_session == [1, 2, 3]
