@@ -35,8 +35,9 @@ Every night at 02:00 (Asia/Seoul) the core guarantee system delivers the previou
 1. **wait_for_delivery** — waits (reschedule mode, up to 6 h) for yesterday's manifest; fails loudly if it never comes.
 2. **load_deliveries** — checks every pending delivery against the extract contract and COPYs it into `raw`.
    A contract violation rejects the whole delivery (see `ops.rejections`) and later deliveries wait;
-   what came before it is loaded and built, and **check_rejections** then fails the run with the
-   rejection's message (delivery `YYYYMMDD`, file, first violations).
+   what came before it is loaded and built, and **check_deliveries** fails the run with the
+   rejection's message (delivery `YYYYMMDD`, file, first violations) — or names the missing day
+   when a delivery is absent while later ones are complete.
 3. **anything_to_build** skips the rest on a night with nothing new; **dbt_build** — `dbt build` through Cosmos: staging → intermediate → marts, tests included.
 4. **mark_built** — records in `ops.deliveries` what dbt has built (incremental models restate from there).
 5. **quality_checks** — Great Expectations suites of `expectations/` on the raw deliveries and the marts of the
@@ -102,10 +103,18 @@ def cgf_nightly():
         return pipeline.mark_deliveries_built(load_summary["max_load_id"])
 
     @task
-    def check_rejections(load_summary: dict) -> None:
-        """Fails the run when a delivery was rejected: the marts hold what came before it."""
+    def check_deliveries(load_summary: dict) -> None:
+        """Fails the run when a delivery was rejected, or a day is missing before complete ones.
+
+        It runs beside the build: the marts still get what came before the problem.
+        """
         if load_summary["rejected"]:
             raise AirflowFailException(load_summary["rejected"])  # not transient: no retry
+        if load_summary["waiting_for"]:
+            day = pendulum.parse(load_summary["waiting_for"]).format("YYYYMMDD")
+            raise AirflowFailException(
+                f"delivery {day} is missing or incomplete (no manifest.csv) while later deliveries are "
+                f"complete: they wait until it arrives")
 
     @task
     def quality_checks(run_id=None) -> dict:
@@ -129,12 +138,12 @@ def cgf_nightly():
 
     loaded = load_deliveries()
     wait_for_delivery() >> loaded >> anything_to_build(loaded) >> dbt_build
+    check_deliveries(loaded)
     built = mark_built(loaded)
-    built >> check_rejections(loaded)
     published = publish_marts()
-    dbt_build >> built >> quality_checks() >> published
-    # the marts are published before anyone is mailed: an SMTP outage never holds them back
+    dbt_build >> built >> [quality_checks(), published]
+    # the marts are published before anyone is mailed: an SMTP outage never holds them back,
+    # and a failing quality step holds back neither the marts nor the risk alert
     published >> operating_multiple_alerts() >> audit_alerts() >> send_alerts()
-
 
 nightly_dag = cgf_nightly()

@@ -174,7 +174,7 @@ def queue_task_failure(dag_id: str, task_id: str, run_id: str, try_number: int, 
     try:
         if conn is not None:
             ensure_schemas(conn)
-        rejection = blocking_rejection(conn) if conn is not None and task_id == "check_rejections" else None
+        rejection = blocking_rejection(conn) if conn is not None and task_id == "check_deliveries" else None
         if rejection:
             key, message = _rejection_message(conn, rejection, to)
         elif missing_delivery is not None:

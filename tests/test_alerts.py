@@ -183,7 +183,7 @@ def test_rejected_delivery_yields_one_operator_mail_naming_file_day_and_violatio
     write_delivery(env.landing, bad_day, rows)
 
     result = run_nightly()
-    assert not result.succeeded and result.failed_tasks == ["check_rejections"]
+    assert not result.succeeded and result.failed_tasks == ["check_deliveries"]
     [(reason,)] = env.query("select reason from ops.rejections where delivery_date = %s", bad_day)
     # the days before it are built (their audit mails and, on this scaled-down data, the
     # reconciliation's quality alert go out too); the rejection is one operator mail

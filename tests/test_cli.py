@@ -43,3 +43,23 @@ def test_run_exits_non_zero_and_names_the_rejected_delivery(db_url, tmp_path, mo
     assert cli.main(["run"]) == 0
     out = capsys.readouterr().out
     assert "deliveries loaded: 4" in out and "[cgf] REJECTED" not in out
+
+
+def test_run_fails_loudly_when_a_day_is_missing_before_complete_ones(db_url, tmp_path, monkeypatch, capsys,
+                                                                      airflow_db):
+    landing = tmp_path / "landing"
+    write_days(landing, 4)
+    for path in (landing / "20190102").iterdir():  # 2019-01-02 never completed: no manifest
+        if path.name == "manifest.csv":
+            path.unlink()
+    monkeypatch.setenv("CGF_WAREHOUSE_URL", db_url)
+    monkeypatch.setenv("CGF_LANDING_DIR", str(landing))
+    monkeypatch.setenv("CGF_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("CGF_RETRY_DELAY_SECONDS", "1")
+
+    assert cli.main(["run"]) == 1
+    out = capsys.readouterr().out
+    assert "failed tasks: check_deliveries" in out
+    assert "2 complete deliveries wait (20190103 … 20190104)" in out
+    outbox = list((tmp_path / "home" / "outbox").glob("*.eml"))
+    assert any("20190102" in p.read_text(errors="replace") for p in outbox)  # the operators' alert

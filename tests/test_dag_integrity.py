@@ -34,14 +34,17 @@ def test_nightly_dag_shape(dag_bag):
     dag = dag_bag.dags["cgf_nightly"]
     assert dag.max_active_runs == 1 and dag.catchup
     assert dag.timetable.summary.startswith("0 2 * * *")
-    chain = ["wait_for_delivery", "load_deliveries", "anything_to_build", "dbt_build", "mark_built", "quality_checks",
+    chain = ["wait_for_delivery", "load_deliveries", "anything_to_build", "dbt_build", "mark_built",
              "publish_marts", "operating_multiple_alerts", "audit_alerts", "send_alerts"]
     for upstream, downstream in zip(chain, chain[1:]):
         assert downstream in dag.get_task(upstream).downstream_task_ids, (upstream, downstream)
-    # a rejected delivery fails the run only after what came before it is built
-    assert dag.get_task("check_rejections").upstream_task_ids == {"load_deliveries", "mark_built"}
+    # a failing quality step holds back neither the marts nor the alerts
+    assert dag.get_task("quality_checks").upstream_task_ids == {"mark_built"}
+    assert not dag.get_task("quality_checks").downstream_task_ids
+    # a rejected delivery fails the run beside the build, which gets what came before it
+    assert dag.get_task("check_deliveries").upstream_task_ids == {"load_deliveries"}
     assert dag.get_task("send_alerts").trigger_rule == "all_done"  # the outbox goes out whatever failed
-    assert set(dag.task_ids) == set(chain) | {"check_rejections"}
+    assert set(dag.task_ids) == set(chain) | {"quality_checks", "check_deliveries"}
     sensor = dag.get_task("wait_for_delivery")
     assert sensor.mode == "reschedule" and sensor.timeout == 6 * 3600
     assert {a.name for a in dag.get_task("publish_marts").outlets} >= {
