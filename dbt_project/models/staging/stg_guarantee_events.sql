@@ -15,7 +15,9 @@ renamed as (
         branch_code,
         program_code,
         customer_id,
-        md5('cgf:' || business_reg_no)        as customer_key,
+        -- salted hash: the salt is a deployment secret (CGF_CUSTOMER_KEY_SALT), set once and kept,
+        -- since 10-digit registration numbers are few enough to brute-force an unsalted hash
+        md5('{{ env_var("CGF_CUSTOMER_KEY_SALT", "cgf-demo-salt") }}' || ':' || business_reg_no) as customer_key,
         customer_name,                                  -- PII: staging only
         business_reg_no,                                -- PII: staging only
         bank_code,
