@@ -2,6 +2,13 @@
 -- per day, with the audit group (I: 서인천·계양·부평 → head of audit; II: 남동·연수·남부·중부 →
 -- deputy head). The group is the handling branch's; for the center 201 (no group) the owning
 -- branch's. pre_audit_required for guarantees over 100,000,000 won. No PII.
+-- Incremental: the days from restate_from() on are deleted and recomputed.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_restated('as_of_date') }}",
+) }}
+
 with
 
 events as (
@@ -9,6 +16,9 @@ events as (
     select * from {{ ref('int_guarantee_events') }}
     where event_type in ('NEW', 'EXTEND')
       and amount_krw > {{ var('audit_large_guarantee_krw', 30000000) }}
+    {% if is_incremental() %}
+      and event_date >= {{ restate_from() }}
+    {% endif %}
 
 ),
 

@@ -1,8 +1,21 @@
 -- 기구 및 인원: quota (정원) against headcount (현원 = ACTIVE + LEAVE) per roster snapshot,
 -- org unit and grade band (1, 2, 3, 4, 5-6, OTHER). Quota cells without staff are kept.
+-- Incremental: the snapshots from restate_from() on are deleted and recomputed.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ delete_restated('as_of_date') }}",
+) }}
+
 with
 
-roster as (select * from {{ ref('stg_headcount') }}),
+roster as (
+    select * from {{ ref('stg_headcount') }}
+    {% if is_incremental() %}
+    where snapshot_date >= {{ restate_from() }}
+    {% endif %}
+),
 
 quota as (select * from {{ ref('ref_quota') }}),
 
