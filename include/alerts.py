@@ -32,8 +32,6 @@ MULTIPLE_STREAM = "operating_multiple"
 AUDIT_STREAM = "audit_large_guarantees"
 MULTIPLE_MART = "marts.fct_operating_multiple_daily"
 AUDIT_MART = "marts.fct_audit_large_guarantees_daily"
-AUDIT_THRESHOLD_KRW = 30_000_000
-PRE_AUDIT_KRW = 100_000_000
 AUDIT_FIRST_RUN_DAYS = 7  # a first run over years of history mails the last week, not every day since 2019
 AUDIT_RECIPIENTS = {"I": "CGF_AUDIT_GROUP1_TO", "II": "CGF_AUDIT_GROUP2_TO"}
 
@@ -136,7 +134,7 @@ def queue_audit_alerts() -> dict:
             after = through or latest - timedelta(days=AUDIT_FIRST_RUN_DAYS)
             queued = []
             for (day, group), rows in sorted(_audit_rows(conn, after, latest).items()):
-                message = alert_mail.audit_alert(group, day, rows, AUDIT_THRESHOLD_KRW, PRE_AUDIT_KRW,
+                message = alert_mail.audit_alert(group, day, rows, *config.audit_thresholds_krw(),
                                                  config.recipients(AUDIT_RECIPIENTS[group]))
                 key = f"audit:{group}:{day.isoformat()}"
                 if outbox.queue(conn, key, f"AUDIT-{group}", message, day):

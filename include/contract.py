@@ -125,6 +125,7 @@ class FileSpec:
     # conditional requirements: column -> event types (value of `when_column`) that need it
     when_column: str | None = None
     required_when: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    empty_when: dict[str, tuple[str, ...]] = field(default_factory=dict)  # must be empty for these kinds
 
     @cached_property
     def column_names(self) -> tuple[str, ...]:
@@ -196,6 +197,7 @@ CONTRIBUTIONS = FileSpec(
     ),
     when_column="entry_type",
     required_when={"contributor_type": ("OPENING", "CONTRIBUTION")},
+    empty_when={"contributor_type": ("LOSS",)},
 )
 
 HEADCOUNT = FileSpec(

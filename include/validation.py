@@ -195,7 +195,9 @@ def _suspects(col: Column, values: tuple[str, ...], delivery_date: date) -> list
 
 
 def _empty_violations(spec: FileSpec, col: Column, values: tuple[str, ...], kinds) -> list[tuple[int, str]]:
+    """Required fields left empty, and fields that must stay empty for the row's kind."""
     needed_for = spec.required_when.get(col.name, ())
+    empty_for = spec.empty_when.get(col.name, ())
     found = []
     for i, v in enumerate(values):
         if v == "":
@@ -203,6 +205,8 @@ def _empty_violations(spec: FileSpec, col: Column, values: tuple[str, ...], kind
                 found.append((i, "empty: required"))
             elif kinds is not None and kinds[i] in needed_for:
                 found.append((i, f"empty: required for {spec.when_column} {kinds[i]}"))
+        elif kinds is not None and kinds[i] in empty_for:
+            found.append((i, f"must be empty for {spec.when_column} {kinds[i]}"))
     return found
 
 
@@ -215,7 +219,7 @@ def check_columns(spec: FileSpec, rows: list[list[str]], lines: list[int], deliv
     found: list[tuple[int, int, Violation]] = []
     for position, (col, values) in enumerate(zip(spec.columns, columns)):
         for i, reason in _empty_violations(spec, col, values, kinds):
-            found.append((i, position, Violation(spec.name, lines[i], col.name, "", reason)))
+            found.append((i, position, Violation(spec.name, lines[i], col.name, values[i], reason)))
         for i in _suspects(col, values, delivery_date):
             reason = value_reason(col, values[i], delivery_date)
             if reason:

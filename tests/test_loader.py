@@ -156,6 +156,7 @@ ROW_RULES = [
     ("repayment_negative", _mutate("repayments.csv", 0, amount_krw="-5"), ("repayments.csv", 2, "amount_krw", "-5"), "> 0"),
     ("unknown_entry_type", _mutate("contributions.csv", 0, entry_type="GRANT"), ("contributions.csv", 2, "entry_type", "GRANT"), "allowed code"),
     ("contribution_needs_type", _mutate("contributions.csv", 0, contributor_type=""), ("contributions.csv", 2, "contributor_type", ""), "required for entry_type CONTRIBUTION"),
+    ("loss_with_contributor_type", _mutate("contributions.csv", 0, entry_type="LOSS"), ("contributions.csv", 2, "contributor_type", "CITY"), "must be empty for entry_type LOSS"),
     ("unknown_contributor_type", _mutate("contributions.csv", 0, contributor_type="BANK"), ("contributions.csv", 2, "contributor_type", "BANK"), "allowed code"),
     ("unknown_grade", _mutate("headcount.csv", 0, grade="7"), ("headcount.csv", 2, "grade", "7"), "allowed code"),
     ("unknown_status", _mutate("headcount.csv", 0, employment_status="RETIRED"), ("headcount.csv", 2, "employment_status", "RETIRED"), "allowed code"),
