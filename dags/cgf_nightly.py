@@ -88,6 +88,7 @@ def cgf_nightly():
             "already_loaded": report.already_loaded,
             "waiting_for": report.waiting_for.isoformat() if report.waiting_for else None,
             "rejected": str(report.rejected) if report.rejected else None,
+            "first_loaded": report.first_loaded.isoformat() if report.first_loaded else None,
             "max_load_id": report.max_load_id,
         }
 
@@ -117,8 +118,9 @@ def cgf_nightly():
                 f"complete: they wait until it arrives")
 
     @task
-    def quality_checks(run_id=None) -> dict:
-        return quality.run_quality_checks(run_id)
+    def quality_checks(load_summary: dict, run_id=None) -> dict:
+        first = load_summary["first_loaded"]
+        return quality.run_quality_checks(run_id, pendulum.parse(first).date() if first else None)
 
     @task(outlets=MART_ASSETS)
     def publish_marts() -> None:
@@ -141,7 +143,7 @@ def cgf_nightly():
     check_deliveries(loaded)
     built = mark_built(loaded)
     published = publish_marts()
-    dbt_build >> built >> [quality_checks(), published]
+    dbt_build >> built >> [quality_checks(loaded), published]
     # the marts are published before anyone is mailed: an SMTP outage never holds them back,
     # and a failing quality step holds back neither the marts nor the risk alert
     published >> operating_multiple_alerts() >> audit_alerts() >> send_alerts()

@@ -57,6 +57,11 @@ class LoadReport:
     def rows(self) -> int:
         return sum(n for _, n in self.loaded)
 
+    @property
+    def first_loaded(self) -> date | None:
+        """The earliest day loaded in this run: everything from it on is restated."""
+        return min((day for day, _ in self.loaded), default=None)
+
     def raise_for_rejection(self) -> LoadReport:
         if self.rejected is not None:
             raise self.rejected

@@ -22,8 +22,12 @@ from include.schema import ensure_schemas
 log = logging.getLogger(__name__)
 
 
-def quality_window(conn: psycopg.Connection) -> tuple[date, date] | None:
-    """(first, last) delivery day to validate, or None when nothing is loaded."""
+def quality_window(conn: psycopg.Connection, restated_from: date | None = None) -> tuple[date, date] | None:
+    """(first, last) delivery day to validate, or None when nothing is loaded.
+
+    From the day after the last validated one, or from an earlier day the run restated (a
+    re-sent delivery changes everything from its day on).
+    """
     latest = conn.execute("select max(delivery_date) from ops.deliveries where status = 'LOADED'").fetchone()[0]
     if latest is None:
         return None
@@ -31,6 +35,8 @@ def quality_window(conn: psycopg.Connection) -> tuple[date, date] | None:
     first = conn.execute("select min(delivery_date) from ops.deliveries where status = 'LOADED'").fetchone()[0]
     if validated is not None:
         first = min(validated + timedelta(days=1), latest)
+    if restated_from is not None:
+        first = min(first, restated_from)
     return first, latest
 
 
@@ -67,13 +73,13 @@ def queue_quality_alert(conn: psycopg.Connection, run_id: str, data_date: date, 
     return outbox.queue(conn, f"quality:{data_date.isoformat()}:{failing}", "OPS", message, data_date)
 
 
-def run_quality_checks(run_id: str | None = None) -> dict:
+def run_quality_checks(run_id: str | None = None, restated_from: date | None = None) -> dict:
     """Validate the days of the run; store the results; queue an operator alert on failures."""
     run_id = run_id or f"manual__{datetime.now(timezone.utc):%Y%m%dT%H%M%S}"
     url = warehouse.warehouse_url()
     with warehouse.connect(url) as conn:
         ensure_schemas(conn)
-        window = quality_window(conn)
+        window = quality_window(conn, restated_from)
         if window is None:
             return {"skipped": "nothing loaded yet"}
         suites = gx_checks.suite_files()

@@ -39,7 +39,7 @@ def test_nightly_dag_shape(dag_bag):
     for upstream, downstream in zip(chain, chain[1:]):
         assert downstream in dag.get_task(upstream).downstream_task_ids, (upstream, downstream)
     # a failing quality step holds back neither the marts nor the alerts
-    assert dag.get_task("quality_checks").upstream_task_ids == {"mark_built"}
+    assert dag.get_task("quality_checks").upstream_task_ids == {"mark_built", "load_deliveries"}
     assert not dag.get_task("quality_checks").downstream_task_ids
     # a rejected delivery fails the run beside the build, which gets what came before it
     assert dag.get_task("check_deliveries").upstream_task_ids == {"load_deliveries"}

@@ -83,3 +83,17 @@ def test_a_repeated_run_validates_the_latest_day_again(loaded):
     assert windows == {(END, END)}
     volume = json.dumps([r[4] for r in results(loaded, "run-3") if r[0] == "raw_daily_volume"])
     assert "2019-01-01" in volume  # New Year's Day: a weekday without activity is a warning
+
+
+def test_a_restated_earlier_day_is_validated_again(conn):
+    from include.schema import ensure_schemas
+
+    ensure_schemas(conn)
+    for day in range(1, 6):
+        conn.execute("insert into ops.deliveries (delivery_date, manifest_sha256, landing_path, status) "
+                     "values (%s, 'x', 'x', 'LOADED')", (date(2019, 1, day),))
+    conn.execute("insert into ops.validation_results (run_id, data_date, suite, expectation, severity, success) "
+                 "values ('r', '2019-01-05', 's', 'e', 'critical', true)")
+    assert quality.quality_window(conn) == (date(2019, 1, 5), date(2019, 1, 5))
+    # a re-sent 2019-01-02 changed the marts from that day on
+    assert quality.quality_window(conn, date(2019, 1, 2)) == (date(2019, 1, 2), date(2019, 1, 5))
