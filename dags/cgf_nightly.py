@@ -127,8 +127,9 @@ def cgf_nightly():
         """Marks the marts as updated Assets for downstream consumers."""
 
     @task
-    def operating_multiple_alerts() -> dict:
-        return alerts.queue_multiple_alerts()
+    def operating_multiple_alerts(load_summary: dict) -> dict:
+        first = load_summary["first_loaded"]
+        return alerts.queue_multiple_alerts(pendulum.parse(first).date() if first else None)
 
     @task
     def audit_alerts() -> dict:
@@ -146,6 +147,6 @@ def cgf_nightly():
     dbt_build >> built >> [quality_checks(loaded), published]
     # the marts are published before anyone is mailed: an SMTP outage never holds them back,
     # and a failing quality step holds back neither the marts nor the risk alert
-    published >> operating_multiple_alerts() >> audit_alerts() >> send_alerts()
+    published >> operating_multiple_alerts(loaded) >> audit_alerts() >> send_alerts()
 
 nightly_dag = cgf_nightly()

@@ -22,7 +22,7 @@ import psycopg
 
 from include import alert_mail, config, outbox, warehouse
 from include.loader import Rejection, blocking_rejection
-from include.multiple_levels import OK, Day, Levels, configured_levels, transitions
+from include.multiple_levels import OK, Day, Levels, classify, configured_levels, transitions
 from include.outbox import outbox_summary  # noqa: F401  (the CLI's summary calls alerts.outbox_summary)
 from include.schema import ensure_schemas
 
@@ -65,8 +65,19 @@ def _multiple_days(conn: psycopg.Connection, after: date | None, since: date | N
     return [Day(*row) for row in rows]
 
 
-def queue_multiple_alerts() -> dict:
-    """Queue one risk alert per change of state over the days after the last notified day."""
+def _state_before(conn: psycopg.Connection, day: date, levels: Levels) -> str:
+    """The state of the multiple on the day before `day` (OK when there is none)."""
+    previous = _multiple_days(conn, after=day - timedelta(days=2), since=day - timedelta(days=1))
+    return (classify(previous[0].operating_multiple, levels) if previous else None) or OK
+
+
+def queue_multiple_alerts(restated_from: date | None = None) -> dict:
+    """Queue one risk alert per change of state over the days after the last notified day.
+
+    When the run restated an earlier day (a re-sent delivery), the days from it on are looked at
+    again from the state the day before: a change the correction reveals is mailed, and the ones
+    already mailed are not (the alert key names the state and its first date).
+    """
     levels = configured_levels()
     with warehouse.connect() as conn:
         ensure_schemas(conn)
@@ -74,7 +85,10 @@ def queue_multiple_alerts() -> dict:
             log.error("%s is missing: no risk alert possible", MULTIPLE_MART)
             return {"skipped": f"relation missing: {MULTIPLE_MART}"}
         with conn.transaction():
-            status, since, through = _lock_stream(conn, MULTIPLE_STREAM)
+            stored_status, stored_since, through = _lock_stream(conn, MULTIPLE_STREAM)
+            status, since = stored_status, stored_since
+            if restated_from is not None and through is not None and restated_from <= through:
+                status, through = _state_before(conn, restated_from, levels), restated_from - timedelta(days=1)
             days = _multiple_days(conn, after=through)
             if not days:
                 return {"status": status, "new_days": 0, "queued": []}
@@ -83,6 +97,8 @@ def queue_multiple_alerts() -> dict:
             queued = [_queue_risk_alert(conn, change, days, history, levels) for change in changes]
             if changes:
                 status, since = changes[-1].status, changes[-1].first_date
+            elif status != stored_status:
+                since = None  # a correction undid the last change: its date no longer holds
             _save_stream(conn, MULTIPLE_STREAM, status, since, days[-1].as_of_date)
     log.info("operating multiple %s since %s (%d new days); %d alert(s) queued", status, since, len(days), len(queued))
     return {"status": status, "since": since.isoformat() if since else None, "new_days": len(days),

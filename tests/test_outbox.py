@@ -102,3 +102,24 @@ def test_a_missing_delivery_alert_goes_to_the_operators_once(ops, db_url, monkey
     assert mail.recipients == ["operator@example.org"]
     assert "적재분 미도착 (delivery missing): 20210331" in mail.subject
     assert "기다린 시간 / Waited: 6:00:00" in mail.part("text/plain")
+
+
+def test_a_restated_earlier_day_is_looked_at_again_by_the_risk_alert(ops, db_url, monkeypatch):
+    from include import alerts
+
+    monkeypatch.setenv("CGF_WAREHOUSE_URL", db_url)
+    ops.execute("create schema marts; create table marts.fct_operating_multiple_daily (as_of_date date, "
+                "guarantee_balance_krw bigint, basic_assets_krw bigint, operating_multiple numeric)")
+    for day in range(1, 6):
+        ops.execute("insert into marts.fct_operating_multiple_daily values (%s, 800, 100, 8.0)", (date(2021, 3, day),))
+    ops.commit()
+    assert alerts.queue_multiple_alerts()["queued"] == []  # all OK
+
+    # a re-sent 2021-03-03 puts that day above 10×
+    ops.execute("update marts.fct_operating_multiple_daily set guarantee_balance_krw = 1050, "
+                "operating_multiple = 10.5 where as_of_date = '2021-03-03'")
+    ops.commit()
+    assert alerts.queue_multiple_alerts()["queued"] == []  # days already looked at: not without the restatement
+    queued = alerts.queue_multiple_alerts(restated_from=date(2021, 3, 3))["queued"]
+    assert queued == ["multiple:BREACH:2021-03-03", "multiple:OK:2021-03-04"]
+    assert alerts.queue_multiple_alerts(restated_from=date(2021, 3, 3))["queued"] == []  # once only
