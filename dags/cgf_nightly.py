@@ -62,6 +62,12 @@ default_args = {
 }
 
 
+def _restated_from(load_summary: dict):
+    """The earliest day this run loaded: the marts changed from it on."""
+    first = load_summary["first_loaded"]
+    return pendulum.parse(first).date() if first else None
+
+
 @dag(
     dag_id="cgf_nightly",
     schedule=CronTriggerTimetable("0 2 * * *", timezone=SEOUL),
@@ -119,8 +125,7 @@ def cgf_nightly():
 
     @task
     def quality_checks(load_summary: dict, run_id=None) -> dict:
-        first = load_summary["first_loaded"]
-        return quality.run_quality_checks(run_id, pendulum.parse(first).date() if first else None)
+        return quality.run_quality_checks(run_id, _restated_from(load_summary))
 
     @task(outlets=MART_ASSETS)
     def publish_marts() -> None:
@@ -128,8 +133,7 @@ def cgf_nightly():
 
     @task
     def operating_multiple_alerts(load_summary: dict) -> dict:
-        first = load_summary["first_loaded"]
-        return alerts.queue_multiple_alerts(pendulum.parse(first).date() if first else None)
+        return alerts.queue_multiple_alerts(_restated_from(load_summary))
 
     @task
     def audit_alerts() -> dict:
@@ -148,5 +152,6 @@ def cgf_nightly():
     # the marts are published before anyone is mailed: an SMTP outage never holds them back,
     # and a failing quality step holds back neither the marts nor the risk alert
     published >> operating_multiple_alerts(loaded) >> audit_alerts() >> send_alerts()
+
 
 nightly_dag = cgf_nightly()
