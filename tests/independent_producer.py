@@ -1,4 +1,4 @@
-"""An independent producer of the nightly extract (/work/shared/spec/extracts.md).
+"""An independent producer of the nightly extract (the extract contract; include/contract.py is the project's copy).
 
 Written from the contract alone, the way another vendor's export job might write it: it knows
 nothing of the project's generator or loader. It takes rows as dicts and a per-file format
