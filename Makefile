@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-export PYTHONPATH := $(CURDIR)
 
 .PHONY: setup run test generate load docs stop bench clean
 
@@ -24,7 +23,7 @@ test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 generate: setup
-	$(BIN)/python -m include.generator --landing-dir $${CGF_LANDING_DIR:-var/landing}
+	$(BIN)/python -m include.demo.generator --landing-dir $${CGF_LANDING_DIR:-var/landing}
 
 load: setup
 	$(BIN)/python -m include.cli load

@@ -19,19 +19,16 @@ from pathlib import Path
 
 import psycopg
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from include import warehouse  # noqa: E402
-from include.contract import FILES, PG_TYPES  # noqa: E402
-from include.extract_files import UTF8_BOM  # noqa: E402
-from include.generator import generate_landing  # noqa: E402
-from include.loader import complete_deliveries, load_landing  # noqa: E402
+from include.demo.generator import generate_landing
+from include.ingest.contract import FILES, PG_TYPES
+from include.ingest.extract_files import UTF8_BOM
+from include.ingest.loader import complete_deliveries, load_landing
+from include.warehouse import db, settings
 
 
 def fresh_database(server_url: str, prefix: str) -> str:
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    warehouse.ensure_database(server_url.rsplit("/", 1)[0] + "/" + name)
+    db.ensure_database(server_url.rsplit("/", 1)[0] + "/" + name)
     return server_url.rsplit("/", 1)[0] + "/" + name
 
 
@@ -87,14 +84,14 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=float, default=3.0)
     parser.add_argument("--end", type=date.fromisoformat, default=date(2019, 12, 31))
-    parser.add_argument("--landing-dir", type=Path, default=ROOT / "bench" / "out" / "landing")
+    parser.add_argument("--landing-dir", type=Path, default=settings.PROJECT_ROOT / "bench" / "out" / "landing")
     args = parser.parse_args(argv)
 
     landing = args.landing_dir / f"scale{args.scale:g}_{args.end:%Y%m%d}"
     if not complete_deliveries(landing):
         print(f"generating landing area at scale {args.scale:g} to {args.end} in {landing} …", flush=True)
         generate_landing(landing, scale=args.scale, end=args.end)
-    server = warehouse.warehouse_url()
+    server = db.warehouse_url()
     plain_url, loader_url = fresh_database(server, "bench_plain"), fresh_database(server, "bench_loader")
     try:
         plain_rows, plain_s = timed("plain COPY", plain_copy, plain_url, landing)

@@ -2,19 +2,18 @@
 from __future__ import annotations
 
 import os
-import sys
 from datetime import timedelta
-from pathlib import Path
 
 import pendulum
 from airflow.sdk import Asset, TriggerRule, dag, task
 from airflow.sdk.exceptions import AirflowFailException
 from airflow.timetables.trigger import CronTriggerTimetable
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project root, for include/
-
-from include import alerts, dbt_config, pipeline, quality  # noqa: E402
-from include.notifier import OperatorAlertNotifier  # noqa: E402
+from include.alerts import streams
+from include.alerts.notifier import OperatorAlertNotifier
+from include.ingest import steps
+from include.quality import checks
+from include.transform import cosmos_dbt
 
 SEOUL = pendulum.timezone("Asia/Seoul")
 MART_ASSETS = [
@@ -83,11 +82,11 @@ def cgf_nightly():
     @task.sensor(poke_interval=300, timeout=6 * 3600, mode="reschedule", retries=0)
     def wait_for_delivery(logical_date=None) -> bool:
         run_day = pendulum.instance(logical_date).in_timezone(SEOUL).date()
-        return pipeline.delivery_arrived(pipeline.expected_delivery_date(run_day))
+        return steps.delivery_arrived(steps.expected_delivery_date(run_day))
 
     @task
     def load_deliveries() -> dict:
-        report = pipeline.load_pending_deliveries()
+        report = steps.load_pending_deliveries()
         return {
             "deliveries_loaded": len(report.loaded),
             "rows_loaded": report.rows,
@@ -101,13 +100,13 @@ def cgf_nightly():
     @task.short_circuit(ignore_downstream_trigger_rules=False)
     def anything_to_build(load_summary: dict) -> bool:
         """Skips the build and what follows on a night with nothing new (e.g. catch-up runs)."""
-        return bool(load_summary["rejected"]) or pipeline.has_unbuilt_deliveries()
+        return bool(load_summary["rejected"]) or steps.has_unbuilt_deliveries()
 
-    dbt_build = dbt_config.build_operator(task_id="dbt_build", retries=1)
+    dbt_build = cosmos_dbt.build_operator(task_id="dbt_build", retries=1)
 
     @task
     def mark_built(load_summary: dict) -> int:
-        return pipeline.mark_deliveries_built(load_summary["max_load_id"])
+        return steps.mark_deliveries_built(load_summary["max_load_id"])
 
     @task
     def check_deliveries(load_summary: dict) -> None:
@@ -125,7 +124,7 @@ def cgf_nightly():
 
     @task
     def quality_checks(load_summary: dict, run_id=None) -> dict:
-        return quality.run_quality_checks(run_id, _restated_from(load_summary))
+        return checks.run_quality_checks(run_id, _restated_from(load_summary))
 
     @task(outlets=MART_ASSETS)
     def publish_marts() -> None:
@@ -133,15 +132,15 @@ def cgf_nightly():
 
     @task
     def operating_multiple_alerts(load_summary: dict) -> dict:
-        return alerts.queue_multiple_alerts(_restated_from(load_summary))
+        return streams.queue_multiple_alerts(_restated_from(load_summary))
 
     @task
     def audit_alerts() -> dict:
-        return alerts.queue_audit_alerts()
+        return streams.queue_audit_alerts()
 
     @task(trigger_rule=TriggerRule.ALL_DONE)  # whatever happened before, the outbox goes out
     def send_alerts() -> dict:
-        return alerts.deliver()
+        return streams.deliver()
 
     loaded = load_deliveries()
     wait_for_delivery() >> loaded >> anything_to_build(loaded) >> dbt_build

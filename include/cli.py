@@ -1,7 +1,7 @@
 """Command line of the project: `python -m include.cli COMMAND`.
 
   run        the main job: warehouse up, demo landing area if empty, the nightly DAG end to end
-  generate   write the demo landing area (see include.generator)
+  generate   write the demo landing area (see include.demo.generator)
   load       load pending deliveries without Airflow (for operators and benchmarks)
   warehouse  start | stop | url of the embedded PostgreSQL
   summary    what the warehouse holds
@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from include import config, warehouse
+from include.warehouse import db, embedded, settings
 
 log = logging.getLogger("cgf")
 
@@ -24,28 +24,28 @@ def _setup_logging() -> None:
 
 
 def _landing_is_empty() -> bool:
-    from include.loader import complete_deliveries
+    from include.ingest.loader import complete_deliveries
 
-    return not complete_deliveries(config.landing_dir())
+    return not complete_deliveries(settings.landing_dir())
 
 
 def _generate_demo() -> None:
-    from include import generator
+    from include.demo import generator
 
-    landing = config.landing_dir()
+    landing = settings.landing_dir()
     print(f"[cgf] landing area {landing} is empty: generating the foundation's demo deliveries …", flush=True)
     generator.main(["--landing-dir", str(landing)])
 
 
 def _print_summary(url: str) -> int:
     """Print what the warehouse holds; return the exit code (1 when a delivery is rejected)."""
-    from include.loader import blocking_rejection, waiting_deliveries
+    from include.ingest.loader import blocking_rejection, waiting_deliveries
 
-    with warehouse.connect(url) as conn:
+    with db.connect(url) as conn:
         loaded, rows = conn.execute(
             "select count(*), coalesce(sum(total_rows), 0) from ops.deliveries where status = 'LOADED'").fetchone()
         rejected = blocking_rejection(conn)
-        waiting = waiting_deliveries(conn, config.landing_dir())
+        waiting = waiting_deliveries(conn, settings.landing_dir())
         multiple = None
         if conn.execute("select to_regclass('marts.fct_operating_multiple_daily')").fetchone()[0]:
             multiple = conn.execute(
@@ -62,21 +62,24 @@ def _print_summary(url: str) -> int:
     if waiting:
         print(f"[cgf] {len(waiting)} complete deliveries wait ({waiting[0]:%Y%m%d} … {waiting[-1]:%Y%m%d}): "
               "behind the rejected one, or behind a day whose delivery is not complete (no manifest.csv)")
-    from include import alerts
+    from include.alerts import streams
 
-    for line in alerts.outbox_summary():
+    for line in streams.outbox_summary():
         print(f"[cgf] {line}")
     return 1 if rejected else 0
 
 
 def cmd_run(args) -> int:
-    url = warehouse.warehouse_url()
+    url = db.warehouse_url()
     os.environ["CGF_WAREHOUSE_URL"] = url  # every task of the run uses the same warehouse
     os.environ.setdefault("CGF_RETRY_DELAY_SECONDS", "20")  # one-shot run: retry soon
     print(f"[cgf] warehouse: {url}", flush=True)
     if _landing_is_empty():
         _generate_demo()
-    from include.dag_runner import night_after_latest_delivery, run_nightly
+    from include.orchestration.dag_runner import (
+        night_after_latest_delivery,
+        run_nightly,
+    )
 
     run_day = night_after_latest_delivery()
     print(f"[cgf] running DAG cgf_nightly for the night of {run_day} …", flush=True)
@@ -84,24 +87,24 @@ def cmd_run(args) -> int:
     print(f"[cgf] DAG run finished: {result.state}"
           + (f"; failed tasks: {', '.join(result.failed_tasks)}" if result.failed_tasks else ""))
     code = _print_summary(url)
-    if not config.configured_warehouse_url():
+    if not settings.configured_warehouse_url():
         print("[cgf] the embedded warehouse keeps running for queries (psql: "
               f"{url}); stop it with `make stop`")
     return code or (0 if result.succeeded else 1)
 
 
 def cmd_generate(args) -> int:
-    from include import generator
+    from include.demo import generator
 
     return generator.main(args.rest) or 0
 
 
 def cmd_load(args) -> int:
-    from include.loader import load_landing
-    from include.pipeline import print_progress
+    from include.ingest.loader import load_landing
+    from include.ingest.steps import print_progress
 
-    landing = args.landing_dir or config.landing_dir()
-    with warehouse.connect() as conn:
+    landing = args.landing_dir or settings.landing_dir()
+    with db.connect() as conn:
         report = load_landing(conn, landing, progress=print_progress)
     print(f"[cgf] loaded {len(report.loaded)} deliveries, {report.rows} rows; {report.already_loaded} already loaded")
     if report.rejected:
@@ -112,11 +115,11 @@ def cmd_load(args) -> int:
 
 def cmd_warehouse(args) -> int:
     if args.action == "start":
-        print(warehouse.start_embedded())
+        print(embedded.start())
     elif args.action == "stop":
-        warehouse.stop_embedded()
+        embedded.stop()
     else:
-        print(warehouse.warehouse_url())
+        print(db.warehouse_url())
     return 0
 
 
@@ -124,20 +127,20 @@ def cmd_docs(args) -> int:
     """Generate dbt docs (and serve them unless --no-serve)."""
     import subprocess
 
-    from include.dbt_config import dbt_env
+    from include.transform.cosmos_dbt import dbt_env
 
-    os.environ.update(dbt_env(warehouse.warehouse_url()))
+    os.environ.update(dbt_env(db.warehouse_url()))
     dbt = [str(Path(sys.executable).parent / "dbt")]
-    flags = ["--project-dir", str(config.DBT_PROJECT_DIR), "--profiles-dir", str(config.DBT_PROJECT_DIR)]
+    flags = ["--project-dir", str(settings.DBT_PROJECT_DIR), "--profiles-dir", str(settings.DBT_PROJECT_DIR)]
     subprocess.run(dbt + ["docs", "generate"] + flags, check=True)
-    print(f"[cgf] dbt docs written to {config.DBT_PROJECT_DIR / 'target' / 'index.html'}")
+    print(f"[cgf] dbt docs written to {settings.DBT_PROJECT_DIR / 'target' / 'index.html'}")
     if args.serve:
         subprocess.run(dbt + ["docs", "serve", "--port", str(args.port), "--host", "127.0.0.1"] + flags, check=True)
     return 0
 
 
 def cmd_summary(args) -> int:
-    return _print_summary(warehouse.warehouse_url())
+    return _print_summary(db.warehouse_url())
 
 
 def main(argv: list[str] | None = None) -> int:

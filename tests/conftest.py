@@ -11,13 +11,15 @@ import psycopg
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-TEST_STATE = ROOT / "var" / "test"
+# CGF_TEST_STATE: another folder lets two test sessions run side by side (with CGF_TEST_PG_PORT)
+TEST_STATE = Path(os.environ.get("CGF_TEST_STATE", ROOT / "var" / "test"))
 
 # Airflow reads its settings at import time: point it at a test home before anything imports it.
 os.environ.setdefault("CGF_HOME", str(TEST_STATE))
 os.environ["AIRFLOW_HOME"] = str(TEST_STATE / "airflow")
 
-from include import airflow_env, warehouse  # noqa: E402
+from include.orchestration import airflow_env  # noqa: E402
+from include.warehouse import embedded  # noqa: E402
 
 airflow_env.configure()
 
@@ -31,12 +33,12 @@ def server_url() -> str:
     if _SERVER_URL:
         yield _SERVER_URL
         return
-    already_running = warehouse.is_accepting(warehouse.embedded_url(TEST_PORT))
+    already_running = embedded.is_accepting(embedded.embedded_url(TEST_PORT))
     pgdata = TEST_STATE / f"pgdata-{TEST_PORT}"
-    url = warehouse.start_embedded(pgdata=pgdata, port=TEST_PORT)
+    url = embedded.start(pgdata=pgdata, port=TEST_PORT)
     yield url
     if not already_running:  # another test session may share it: the one that started it stops it
-        warehouse.stop_embedded(pgdata)
+        embedded.stop(pgdata)
 
 
 def make_database(server_url: str, name: str) -> str:

@@ -7,7 +7,7 @@ import io
 from datetime import date
 from pathlib import Path
 
-from include.contract import FILES, FILES_BY_NAME
+from include.ingest.contract import FILES, FILES_BY_NAME
 
 VALID_BRN = "1248100998"
 
@@ -114,7 +114,7 @@ __all__ = ["FILES_BY_NAME", "write_delivery", "good_delivery", "guarantee", "rep
 
 def rewrite_manifest(folder: Path) -> None:
     """Recompute manifest.csv of a delivery folder from its data files (as a producer would)."""
-    from include.extract_files import decode, records
+    from include.ingest.extract_files import decode, records
 
     lines = []
     for spec in FILES:
@@ -131,7 +131,7 @@ def resend_with_changed_amount(folder: Path, event_type: str, delta: int) -> str
 
     Keeps the file's encoding; returns the changed event id.
     """
-    from include.extract_files import decode, records
+    from include.ingest.extract_files import decode, records
 
     path = folder / "guarantees.csv"
     decoded = decode(path)

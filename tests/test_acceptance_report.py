@@ -12,8 +12,8 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from include.dag_runner import run_nightly
-from include.generator import generate_landing
+from include.demo.generator import generate_landing
+from include.orchestration.dag_runner import run_nightly
 from tests.conftest import make_database
 
 
@@ -147,8 +147,8 @@ def test_docs_generate_and_every_mart_column_has_a_korean_label(marts, tmp_path)
     import sys
     from pathlib import Path
 
-    from include.config import DBT_PROJECT_DIR
-    from include.dbt_config import dbt_env
+    from include.transform.cosmos_dbt import dbt_env
+    from include.warehouse.settings import DBT_PROJECT_DIR
 
     info = marts.info
     url = f"postgresql://{info.user}@{info.host}:{info.port}/{info.dbname}"

@@ -13,8 +13,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from include.dag_runner import run_nightly
-from include.generator import generate_landing
+from include.demo.generator import generate_landing
+from include.orchestration.dag_runner import run_nightly
 from tests.landing_factory import good_delivery, write_delivery
 from tests.mail_capture import MailServer, free_port
 

@@ -16,15 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from include import generator
-from include.contract import (
+from include.demo import generator
+from include.ingest.contract import (
     BANKS,
     CONTRIBUTIONS,
     CONTRIBUTOR_TYPES,
     EVENT_TYPES,
     FILES,
-    GUARANTEE_UNITS,
     GRADES,
+    GUARANTEE_UNITS,
     GUARANTEES,
     HEADCOUNT,
     MANIFEST_FILE,
@@ -33,8 +33,8 @@ from include.contract import (
     PLAN_CATEGORY,
     PRICED_EVENTS,
     PROGRAMS,
-    REPAYMENTS,
     REPAYMENT_KINDS,
+    REPAYMENTS,
     TERM_EVENTS,
     business_reg_no_is_valid,
 )

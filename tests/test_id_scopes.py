@@ -5,8 +5,14 @@ from datetime import date
 
 import psycopg
 
-from include.dag_runner import run_nightly
-from tests.landing_factory import contribution, employee, guarantee, repayment, write_delivery
+from include.orchestration.dag_runner import run_nightly
+from tests.landing_factory import (
+    contribution,
+    employee,
+    guarantee,
+    repayment,
+    write_delivery,
+)
 
 D1, D2 = date(2019, 1, 2), date(2019, 1, 3)
 

@@ -21,8 +21,15 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from include.dag_runner import run_nightly
-from tests.independent_producer import COLUMNS, DATA_FILES, Fmt, ManifestFmt, brn, write_delivery
+from include.orchestration.dag_runner import run_nightly
+from tests.independent_producer import (
+    COLUMNS,
+    DATA_FILES,
+    Fmt,
+    ManifestFmt,
+    brn,
+    write_delivery,
+)
 
 M = 1_000_000
 

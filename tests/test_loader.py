@@ -6,10 +6,16 @@ from datetime import date
 
 import pytest
 
-from include.loader import DeliveryRejected, complete_deliveries
-from include.loader import load_landing as load_landing_report
-from tests.landing_factory import (contribution, employee, good_delivery, guarantee, repayment,
-                                   write_delivery)
+from include.ingest.loader import DeliveryRejected, complete_deliveries
+from include.ingest.loader import load_landing as load_landing_report
+from tests.landing_factory import (
+    contribution,
+    employee,
+    good_delivery,
+    guarantee,
+    repayment,
+    write_delivery,
+)
 
 D1, D2, D3 = date(2019, 1, 2), date(2019, 1, 3), date(2019, 1, 4)
 
@@ -250,7 +256,7 @@ RAW_FILE_RULES = [
 
 
 def _raw_guarantees(case: str) -> bytes:
-    from include.contract import GUARANTEES
+    from include.ingest.contract import GUARANTEES
     from tests.landing_factory import csv_bytes
 
     header = list(GUARANTEES.column_names)

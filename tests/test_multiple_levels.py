@@ -5,8 +5,17 @@ from datetime import date, timedelta
 
 import pytest
 
-from include.multiple_levels import (BREACH, LEGAL, OK, WARN, Day, Levels, classify, configured_levels,
-                                     transitions)
+from include.alerts.levels import (
+    BREACH,
+    LEGAL,
+    OK,
+    WARN,
+    Day,
+    Levels,
+    classify,
+    configured_levels,
+    transitions,
+)
 
 LEVELS = Levels(warn=9.0, policy=10.0, legal=15.0)
 START = date(2021, 1, 1)

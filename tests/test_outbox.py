@@ -5,10 +5,10 @@ from datetime import date
 
 import pytest
 
-from include import alert_mail, outbox
-from include.multiple_chart import render_chart
-from include.multiple_levels import BREACH, WARN, Day, Levels, Transition
-from include.schema import ensure_schemas
+from include.alerts import mail, outbox
+from include.alerts.chart import render_chart
+from include.alerts.levels import BREACH, WARN, Day, Levels, Transition
+from include.ingest.schema import ensure_schemas
 from tests.mail_capture import MailServer
 
 LEVELS = Levels()
@@ -25,7 +25,7 @@ def ops(conn, tmp_path, monkeypatch):
 def risk_message(to=("risk@example.org",)):
     change = Transition(WARN, BREACH, Day(date(2021, 3, 8), 2_637_000_000_000, 263_603_000_000, 10.0054))
     chart = render_chart([change.day, LATEST], LEVELS, change.first_date)
-    return alert_mail.risk_alert(change, LATEST, LEVELS, chart, (date(2021, 2, 16), LATEST.as_of_date), list(to))
+    return mail.risk_alert(change, LATEST, LEVELS, chart, (date(2021, 2, 16), LATEST.as_of_date), list(to))
 
 
 def test_risk_alert_is_text_plus_html_with_the_inline_chart():
@@ -45,7 +45,7 @@ def test_risk_alert_is_text_plus_html_with_the_inline_chart():
 
 
 def test_headroom_below_the_limit_is_what_can_still_be_guaranteed():
-    label, value = alert_mail.headroom_line(Day(date(2021, 1, 1), 2_192_064_000_000, 274_103_000_000, 8.0), LEVELS)
+    label, value = mail.headroom_line(Day(date(2021, 1, 1), 2_192_064_000_000, 274_103_000_000, 8.0), LEVELS)
     assert label.startswith("추가 보증 여력") and value.startswith("548,966백만원 추가 보증 가능")
 
 
@@ -86,7 +86,7 @@ def test_an_alert_queued_without_recipients_gets_those_configured_when_it_is_sen
 
 
 def test_a_missing_delivery_alert_goes_to_the_operators_once(ops, db_url, monkeypatch):
-    from include import alerts
+    from include.alerts import streams
 
     server = MailServer().start()
     try:
@@ -94,7 +94,7 @@ def test_a_missing_delivery_alert_goes_to_the_operators_once(ops, db_url, monkey
                             "AIRFLOW_CONN_SMTP_DEFAULT": server.connection_uri}.items():
             monkeypatch.setenv(name, value)
         for _ in range(2):  # e.g. the failure callback of a cleared and re-run sensor
-            alerts.queue_task_failure("cgf_nightly", "wait_for_delivery", "scheduled__2021-04-01", 1, None,
+            streams.queue_task_failure("cgf_nightly", "wait_for_delivery", "scheduled__2021-04-01", 1, None,
                                       missing_delivery=date(2021, 3, 31), waited="6:00:00")
     finally:
         server.stop()
@@ -105,7 +105,7 @@ def test_a_missing_delivery_alert_goes_to_the_operators_once(ops, db_url, monkey
 
 
 def test_a_restated_earlier_day_is_looked_at_again_by_the_risk_alert(ops, db_url, monkeypatch):
-    from include import alerts
+    from include.alerts import streams
 
     monkeypatch.setenv("CGF_WAREHOUSE_URL", db_url)
     ops.execute("create schema marts; create table marts.fct_operating_multiple_daily (as_of_date date, "
@@ -113,13 +113,13 @@ def test_a_restated_earlier_day_is_looked_at_again_by_the_risk_alert(ops, db_url
     for day in range(1, 6):
         ops.execute("insert into marts.fct_operating_multiple_daily values (%s, 800, 100, 8.0)", (date(2021, 3, day),))
     ops.commit()
-    assert alerts.queue_multiple_alerts()["queued"] == []  # all OK
+    assert streams.queue_multiple_alerts()["queued"] == []  # all OK
 
     # a re-sent 2021-03-03 puts that day above 10×
     ops.execute("update marts.fct_operating_multiple_daily set guarantee_balance_krw = 1050, "
                 "operating_multiple = 10.5 where as_of_date = '2021-03-03'")
     ops.commit()
-    assert alerts.queue_multiple_alerts()["queued"] == []  # days already looked at: not without the restatement
-    queued = alerts.queue_multiple_alerts(restated_from=date(2021, 3, 3))["queued"]
+    assert streams.queue_multiple_alerts()["queued"] == []  # days already looked at: not without the restatement
+    queued = streams.queue_multiple_alerts(restated_from=date(2021, 3, 3))["queued"]
     assert queued == ["multiple:BREACH:2021-03-03", "multiple:OK:2021-03-04"]
-    assert alerts.queue_multiple_alerts(restated_from=date(2021, 3, 3))["queued"] == []  # once only
+    assert streams.queue_multiple_alerts(restated_from=date(2021, 3, 3))["queued"] == []  # once only

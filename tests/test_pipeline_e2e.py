@@ -7,9 +7,9 @@ from datetime import date
 import psycopg
 import pytest
 
-from include.contract import FILES
-from include.dag_runner import run_nightly
-from include.generator import generate_landing
+from include.demo.generator import generate_landing
+from include.ingest.contract import FILES
+from include.orchestration.dag_runner import run_nightly
 
 END = date(2019, 1, 20)
 

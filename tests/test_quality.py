@@ -7,9 +7,9 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from include import gx_checks, quality
-from include.generator import generate_landing
-from include.loader import load_landing
+from include.demo.generator import generate_landing
+from include.ingest.loader import load_landing
+from include.quality import checks, gx_suites
 
 END = date(2019, 1, 10)
 
@@ -35,7 +35,7 @@ def results(conn, run_id: str) -> list[tuple]:
 def test_every_suite_file_is_a_valid_gx_suite_with_its_batch():
     import great_expectations as gx
 
-    suites = gx_checks.suite_files()
+    suites = gx_suites.suite_files()
     names = {s.name for s in suites}
     assert {"raw_guarantees", "raw_repayments", "raw_contributions", "raw_headcount", "raw_daily_volume",
             "marts_operating_multiple", "marts_claims_rollforward", "marts_basic_assets",
@@ -46,10 +46,10 @@ def test_every_suite_file_is_a_valid_gx_suite_with_its_batch():
 
 
 def test_missing_marts_are_failed_checks_and_raw_suites_still_run(loaded, tmp_path):
-    summary = quality.run_quality_checks("run-1")
+    summary = checks.run_quality_checks("run-1")
     rows = results(loaded, "run-1")
     missing = [r for r in rows if r[1] == "relation_exists"]
-    assert {r[0] for r in missing} == {s.name for s in gx_checks.suite_files() if s.name.startswith("marts_")}
+    assert {r[0] for r in missing} == {s.name for s in gx_suites.suite_files() if s.name.startswith("marts_")}
     assert all(not r[3] and r[2] == "critical" for r in missing)
     assert "marts.fct_operating_multiple_daily" in summary["missing_relations"]
     raw = [r for r in rows if r[0] == "raw_guarantees"]
@@ -65,7 +65,7 @@ def test_implausible_amount_fails_its_suite_and_queues_one_operator_alert(loaded
     loaded.execute("update raw.guarantees set amount_krw = 9000000000 where event_id = "
                    "(select min(event_id) from raw.guarantees where event_type = 'NEW')")
     loaded.commit()
-    summary = quality.run_quality_checks("run-2")
+    summary = checks.run_quality_checks("run-2")
     failed = [r for r in results(loaded, "run-2") if r[0] == "raw_guarantees" and not r[3]]
     assert {r[1] for r in failed} == {"expect_column_values_to_be_between", "unexpected_rows_expectation"}
     by_type = {r[1]: r[4] for r in failed}
@@ -77,8 +77,8 @@ def test_implausible_amount_fails_its_suite_and_queues_one_operator_alert(loaded
 
 
 def test_a_repeated_run_validates_the_latest_day_again(loaded):
-    quality.run_quality_checks("run-3")
-    quality.run_quality_checks("run-4")
+    checks.run_quality_checks("run-3")
+    checks.run_quality_checks("run-4")
     windows = {(r[6], r[5]) for r in results(loaded, "run-4")}
     assert windows == {(END, END)}
     volume = json.dumps([r[4] for r in results(loaded, "run-3") if r[0] == "raw_daily_volume"])
@@ -86,7 +86,7 @@ def test_a_repeated_run_validates_the_latest_day_again(loaded):
 
 
 def test_a_restated_earlier_day_is_validated_again(conn):
-    from include.schema import ensure_schemas
+    from include.ingest.schema import ensure_schemas
 
     ensure_schemas(conn)
     for day in range(1, 6):
@@ -94,6 +94,6 @@ def test_a_restated_earlier_day_is_validated_again(conn):
                      "values (%s, 'x', 'x', 'LOADED')", (date(2019, 1, day),))
     conn.execute("insert into ops.validation_results (run_id, data_date, suite, expectation, severity, success) "
                  "values ('r', '2019-01-05', 's', 'e', 'critical', true)")
-    assert quality.quality_window(conn) == (date(2019, 1, 5), date(2019, 1, 5))
+    assert checks.quality_window(conn) == (date(2019, 1, 5), date(2019, 1, 5))
     # a re-sent 2019-01-02 changed the marts from that day on
-    assert quality.quality_window(conn, date(2019, 1, 2)) == (date(2019, 1, 2), date(2019, 1, 5))
+    assert checks.quality_window(conn, date(2019, 1, 2)) == (date(2019, 1, 2), date(2019, 1, 5))

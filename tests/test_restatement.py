@@ -8,8 +8,8 @@ from datetime import date
 import psycopg
 import pytest
 
-from include.dag_runner import run_nightly
-from include.generator import generate_landing
+from include.demo.generator import generate_landing
+from include.orchestration.dag_runner import run_nightly
 from tests.landing_factory import folder_of, resend_with_changed_amount
 
 END = date(2019, 3, 29)  # a Friday: the new day has activity

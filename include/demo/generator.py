@@ -1,7 +1,7 @@
 """Deterministic demo landing area of 인천신용보증재단, following the extract contract.
 
 `generate_landing` writes one delivery folder `YYYYMMDD` per calendar day from the cut-over
-(`start`) to `end`, each with the five files of the contract (include.contract), manifest last.
+(`start`) to `end`, each with the five files of the contract (include.ingest.contract), manifest last.
 
 How the figures come out exactly (scale 1, the default cut-over): every plan period (the years
 2019 and 2020, then calendar months) has exact counts and amounts per event type. Each total
@@ -18,7 +18,7 @@ From another cut-over (or scale) the same mechanics run on a generic monthly pla
 Same seed, same arguments → byte-identical files: every random choice comes from
 `random.Random` seeded with strings (seed, day or period), and all iteration is ordered.
 
-    python -m include.generator --landing-dir var/landing [--seed N] [--scale F]
+    python -m include.demo.generator --landing-dir var/landing [--seed N] [--scale F]
         [--start YYYY-MM-DD] [--end YYYY-MM-DD] [--scenario normal|breach]
 """
 from __future__ import annotations
@@ -37,7 +37,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable, Iterator
 
-from include.contract import (
+from include.ingest.contract import (
     CONTRIBUTIONS,
     FILES,
     GUARANTEES,
@@ -1418,7 +1418,7 @@ def generate_landing(landing_dir: Path, *, seed: int = DEFAULT_SEED, scale: floa
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m include.generator",
+    parser = argparse.ArgumentParser(prog="python -m include.demo.generator",
                                      description="Write the foundation's demo landing area (one delivery per day).")
     parser.add_argument("--landing-dir", type=Path, default=None, help="default: the configured landing area")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
@@ -1428,8 +1428,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenario", choices=SCENARIOS, default="normal")
     args = parser.parse_args(argv)
     if args.landing_dir is None:
-        from include import config
-        args.landing_dir = config.landing_dir()
+        from include.warehouse import settings
+        args.landing_dir = settings.landing_dir()
     began = time.perf_counter()
     summary = generate_landing(args.landing_dir, seed=args.seed, scale=args.scale, start=args.start,
                                end=args.end, scenario=args.scenario, progress=print_progress)

@@ -13,11 +13,12 @@ SEOUL = pendulum.timezone("Asia/Seoul")
 class OperatorAlertNotifier(BaseNotifier):
     """Queues the operator e-mail of a task that failed for good (after its retries).
 
-    Attach it as on_failure_callback; the e-mail goes through the outbox (include.alerts).
+    Attach it as on_failure_callback; the e-mail goes through the outbox (include.alerts.streams).
     """
 
     def notify(self, context) -> None:
-        from include import alerts, pipeline
+        from include.alerts import streams
+        from include.ingest import steps
 
         ti = context["ti"]
         error = context.get("exception")
@@ -25,9 +26,9 @@ class OperatorAlertNotifier(BaseNotifier):
         waited = ""
         if isinstance(error, AirflowSensorTimeout):
             run_day = pendulum.instance(context["logical_date"]).in_timezone(SEOUL).date()
-            missing = pipeline.expected_delivery_date(run_day)
+            missing = steps.expected_delivery_date(run_day)
             waited = str(timedelta(seconds=getattr(context.get("task"), "timeout", 0) or 0))
-        alerts.queue_task_failure(
+        streams.queue_task_failure(
             dag_id=ti.dag_id, task_id=ti.task_id, run_id=ti.run_id, try_number=ti.try_number, error=error,
             log_url=getattr(ti, "log_url", None), missing_delivery=missing, waited=waited,
         )

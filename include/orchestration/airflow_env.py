@@ -6,11 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from include import config
+from include.warehouse import settings
 
 
 def airflow_home() -> Path:
-    return Path(os.environ.get("AIRFLOW_HOME", config.state_dir() / "airflow"))
+    return Path(os.environ.get("AIRFLOW_HOME", settings.state_dir() / "airflow"))
 
 
 def configure() -> None:
@@ -19,7 +19,7 @@ def configure() -> None:
     home.mkdir(parents=True, exist_ok=True)
     defaults = {
         "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(config.PROJECT_ROOT / "dags"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(settings.PROJECT_ROOT / "dags"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Seoul",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
@@ -31,10 +31,6 @@ def configure() -> None:
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
-    root = str(config.PROJECT_ROOT)
-    if root not in sys.path:
-        sys.path.insert(0, root)
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
 
 
 def ensure_metadata_db() -> None:

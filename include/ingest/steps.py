@@ -4,9 +4,9 @@ from __future__ import annotations
 import logging
 from datetime import date, timedelta
 
-from include import config, warehouse
-from include.contract import MANIFEST_FILE
-from include.loader import LoadReport, load_landing, mark_built
+from include.ingest.contract import MANIFEST_FILE
+from include.ingest.loader import LoadReport, load_landing, mark_built
+from include.warehouse import db, settings
 
 log = logging.getLogger(__name__)
 
@@ -18,10 +18,10 @@ def expected_delivery_date(run_day: date) -> date:
 
 def delivery_arrived(day: date) -> bool:
     """True when the day's delivery is complete in the landing area or already loaded."""
-    folder = config.landing_dir() / day.strftime("%Y%m%d")
+    folder = settings.landing_dir() / day.strftime("%Y%m%d")
     if (folder / MANIFEST_FILE).is_file():
         return True
-    with warehouse.connect() as conn:
+    with db.connect() as conn:
         row = conn.execute(
             "select 1 from information_schema.tables where table_schema = 'ops' and table_name = 'deliveries'"
         ).fetchone()
@@ -38,9 +38,9 @@ def print_progress(done: int, total: int, day: date, rows: int) -> None:
 
 
 def load_pending_deliveries() -> LoadReport:
-    landing = config.landing_dir()
+    landing = settings.landing_dir()
     log.info("loading pending deliveries from %s", landing)
-    with warehouse.connect() as conn:
+    with db.connect() as conn:
         report = load_landing(conn, landing, progress=print_progress)
     log.info("loaded %d deliveries (%d rows); %d already loaded%s", len(report.loaded), report.rows,
              report.already_loaded,
@@ -51,12 +51,12 @@ def load_pending_deliveries() -> LoadReport:
 
 
 def has_unbuilt_deliveries() -> bool:
-    with warehouse.connect() as conn:
+    with db.connect() as conn:
         return conn.execute(
             "select exists (select 1 from ops.deliveries where status = 'LOADED' and dbt_built_at is null)"
         ).fetchone()[0]
 
 
 def mark_deliveries_built(max_load_id: int | None) -> int:
-    with warehouse.connect() as conn:
+    with db.connect() as conn:
         return mark_built(conn, max_load_id)

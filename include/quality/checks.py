@@ -5,7 +5,7 @@ latest delivery loaded (a repeated run validates the latest day again). Every ex
 result goes to ops.validation_results. A failed critical expectation means an operator alert
 (the run still succeeds: the marts are published and the operators look at the cause); a
 warning (e.g. a weekday without activity) is recorded only; the operating multiple above the
-policy limit is a finding the risk alert reports (include.alerts), not a quality failure.
+policy limit is a finding the risk alert reports (include.alerts.streams), not a quality failure.
 """
 from __future__ import annotations
 
@@ -15,9 +15,11 @@ from datetime import date, datetime, timedelta, timezone
 
 import psycopg
 
-from include import alert_mail, config, gx_checks, outbox, warehouse
-from include.multiple_levels import configured_levels
-from include.schema import ensure_schemas
+from include.alerts import mail, outbox
+from include.alerts.levels import configured_levels
+from include.ingest.schema import ensure_schemas
+from include.quality import gx_suites
+from include.warehouse import db, settings
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +42,11 @@ def quality_window(conn: psycopg.Connection, restated_from: date | None = None) 
     return first, latest
 
 
-def missing_relations(conn: psycopg.Connection, suite: gx_checks.SuiteFile) -> list[str]:
+def missing_relations(conn: psycopg.Connection, suite: gx_suites.SuiteFile) -> list[str]:
     return [r for r in suite.relations if conn.execute("select to_regclass(%s)", (r,)).fetchone()[0] is None]
 
 
-def relation_missing_row(suite: gx_checks.SuiteFile, missing: list[str]) -> dict:
+def relation_missing_row(suite: gx_suites.SuiteFile, missing: list[str]) -> dict:
     return {"suite": suite.name, "expectation": "relation_exists", "column": None,
             "description": f"relation missing: {', '.join(missing)}", "severity": "critical", "success": False,
             "observed": {"missing": missing}, "kwargs": {"relations": list(suite.relations)}, "risk_finding": False}
@@ -66,8 +68,8 @@ def operator_failures(rows: list[dict]) -> list[dict]:
 
 def queue_quality_alert(conn: psycopg.Connection, run_id: str, data_date: date, failures: list[dict]) -> bool:
     lines = [{**f, "observed": json.dumps(f["observed"], default=str, ensure_ascii=False)[:300]} for f in failures]
-    message = alert_mail.quality_alert(run_id, data_date, lines, str(gx_checks.docs_index()),
-                                       config.recipients("CGF_OPS_ALERT_TO"))
+    message = mail.quality_alert(run_id, data_date, lines, str(gx_suites.docs_index()),
+                                       settings.recipients("CGF_OPS_ALERT_TO"))
     # one mail per data day and set of failing suites: a repeated or retried run adds nothing
     failing = ",".join(sorted({f["suite"] for f in failures}))
     return outbox.queue(conn, f"quality:{data_date.isoformat()}:{failing}", "OPS", message, data_date)
@@ -76,22 +78,22 @@ def queue_quality_alert(conn: psycopg.Connection, run_id: str, data_date: date, 
 def run_quality_checks(run_id: str | None = None, restated_from: date | None = None) -> dict:
     """Validate the days of the run; store the results; queue an operator alert on failures."""
     run_id = run_id or f"manual__{datetime.now(timezone.utc):%Y%m%dT%H%M%S}"
-    url = warehouse.warehouse_url()
-    with warehouse.connect(url) as conn:
+    url = db.warehouse_url()
+    with db.connect(url) as conn:
         ensure_schemas(conn)
         window = quality_window(conn, restated_from)
         if window is None:
             return {"skipped": "nothing loaded yet"}
-        suites = gx_checks.suite_files()
+        suites = gx_suites.suite_files()
         missing = {s.name: missing_relations(conn, s) for s in suites}
     rows = [relation_missing_row(s, missing[s.name]) for s in suites if missing[s.name]]
     present = [s for s in suites if not missing[s.name]]
     levels = configured_levels()
     parameters = {"warn_level": levels.warn, "policy_limit": levels.policy, "legal_limit": levels.legal}
     if present:
-        rows += gx_checks.validate(url, present, window, parameters, run_id)
+        rows += gx_suites.validate(url, present, window, parameters, run_id)
     failures = operator_failures(rows)
-    with warehouse.connect(url) as conn:
+    with db.connect(url) as conn:
         store_results(conn, run_id, window, rows)
         if failures:
             queue_quality_alert(conn, run_id, window[1], failures)
@@ -100,7 +102,7 @@ def run_quality_checks(run_id: str | None = None, restated_from: date | None = N
                   failure["description"], failure["observed"])
     log.info("quality checks of %s … %s: %d expectations, %d failed, %d warnings; Data Docs: %s",
              window[0], window[1], len(rows), len(failures),
-             sum(1 for r in rows if not r["success"] and r["severity"] == "warning"), gx_checks.docs_index())
+             sum(1 for r in rows if not r["success"] and r["severity"] == "warning"), gx_suites.docs_index())
     return {
         "window": [window[0].isoformat(), window[1].isoformat()],
         "expectations": len(rows),
@@ -108,5 +110,5 @@ def run_quality_checks(run_id: str | None = None, restated_from: date | None = N
         "warnings": [f"{r['suite']}: {r['description']}" for r in rows if not r["success"] and r["severity"] == "warning"],
         "risk_findings": [f"{r['suite']}: {r['description']}" for r in rows if not r["success"] and r["risk_finding"]],
         "missing_relations": sorted({m for names in missing.values() for m in names}),
-        "data_docs": str(gx_checks.docs_index()),
+        "data_docs": str(gx_suites.docs_index()),
     }

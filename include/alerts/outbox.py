@@ -20,7 +20,7 @@ from pathlib import Path
 
 import psycopg
 
-from include import config
+from include.warehouse import settings
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ class DeliveryReport:
 
 
 def sent_dir() -> Path:
-    return config.outbox_dir() / "sent"
+    return settings.outbox_dir() / "sent"
 
 
 def file_name(alert_key: str) -> str:
@@ -79,9 +79,9 @@ def queue(conn: psycopg.Connection | None, alert_key: str, kind: str, message: E
         if inserted is None:
             log.info("alert %s was queued before: not again", alert_key)
             return False
-    elif (config.outbox_dir() / name).exists() or (sent_dir() / name).exists():
+    elif (settings.outbox_dir() / name).exists() or (sent_dir() / name).exists():
         return False
-    _write_atomically(config.outbox_dir() / name, message.as_bytes())
+    _write_atomically(settings.outbox_dir() / name, message.as_bytes())
     log.info("alert queued in the outbox: %s (%s)", name, message["Subject"])
     return True
 
@@ -92,7 +92,7 @@ def _addresses(message: EmailMessage) -> list[str]:
 
 def pending_files() -> list[Path]:
     """The .eml files waiting in the outbox, oldest first (the order they were queued in)."""
-    outbox = config.outbox_dir()
+    outbox = settings.outbox_dir()
     if not outbox.is_dir():
         return []
     return sorted(outbox.glob("*.eml"), key=lambda p: (p.stat().st_mtime_ns, p.name))
@@ -112,7 +112,7 @@ def _recipients_for_sending(message: EmailMessage) -> list[str]:
     """The recipients; an alert queued before any were configured gets today's."""
     to = _addresses(message)
     if not to:
-        to = config.recipients(RECIPIENTS_BY_KIND.get(str(message.get(KIND_HEADER)), ""))
+        to = settings.recipients(RECIPIENTS_BY_KIND.get(str(message.get(KIND_HEADER)), ""))
         if to:
             message["To"] = ", ".join(to)
     return to
@@ -127,7 +127,7 @@ def deliver_pending(conn: psycopg.Connection | None = None) -> DeliveryReport:
     if not smtp_configured():
         report.waiting = [p.name for p in files]
         report.reason = f"no {SMTP_CONN_ID} connection configured (AIRFLOW_CONN_SMTP_DEFAULT)"
-        log.info("%d alert(s) wait in %s: %s", len(files), config.outbox_dir(), report.reason)
+        log.info("%d alert(s) wait in %s: %s", len(files), settings.outbox_dir(), report.reason)
         return report
     from airflow.providers.smtp.hooks.smtp import SmtpHook
 
@@ -183,8 +183,8 @@ def outbox_summary() -> list[str]:
     files = pending_files()
     sent = len(list(sent_dir().glob("*.eml"))) if sent_dir().is_dir() else 0
     if not files:
-        return [f"alerts: none waiting in {config.outbox_dir()} ({sent} sent)"]
-    lines = [f"alerts: {len(files)} waiting in {config.outbox_dir()} ({sent} sent)"
+        return [f"alerts: none waiting in {settings.outbox_dir()} ({sent} sent)"]
+    lines = [f"alerts: {len(files)} waiting in {settings.outbox_dir()} ({sent} sent)"
              + ("" if smtp_configured() else " — no smtp_default connection: open the .eml files")]
     for path in files:
         message = message_from_bytes(path.read_bytes(), policy=policy.default)

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig
 
-from include import config
-from include.warehouse import embedded_url, url_parts
+from include.warehouse import settings
+from include.warehouse.db import url_parts
+from include.warehouse.embedded import embedded_url
 
 PROFILE_NAME = "cgf_warehouse"
 TARGET_NAME = "warehouse"
@@ -12,10 +13,10 @@ TARGET_NAME = "warehouse"
 profile_config = ProfileConfig(
     profile_name=PROFILE_NAME,
     target_name=TARGET_NAME,
-    profiles_yml_filepath=config.DBT_PROJECT_DIR / "profiles.yml",
+    profiles_yml_filepath=settings.DBT_PROJECT_DIR / "profiles.yml",
 )
-project_config = ProjectConfig(dbt_project_path=config.DBT_PROJECT_DIR)
-execution_config = ExecutionConfig(dbt_project_path=config.DBT_PROJECT_DIR)
+project_config = ProjectConfig(dbt_project_path=settings.DBT_PROJECT_DIR)
+execution_config = ExecutionConfig(dbt_project_path=settings.DBT_PROJECT_DIR)
 
 
 def dbt_env(url: str | None = None) -> dict[str, str]:
@@ -23,7 +24,7 @@ def dbt_env(url: str | None = None) -> dict[str, str]:
 
     Computed without starting anything: the embedded server's URL is known in advance.
     """
-    parts = url_parts(url or config.configured_warehouse_url() or embedded_url())
+    parts = url_parts(url or settings.configured_warehouse_url() or embedded_url())
     return {
         "CGF_PG_HOST": parts["host"],
         "CGF_PG_PORT": str(parts["port"]),
@@ -43,7 +44,7 @@ def build_operator(**kwargs):
 
     class WarehouseDbtBuildOperator(DbtBuildLocalOperator):
         def get_env(self, context):
-            from include.multiple_levels import configured_levels
+            from include.alerts.levels import configured_levels
 
             env = super().get_env(context)
             env.update(dbt_env())
@@ -56,7 +57,7 @@ def build_operator(**kwargs):
             return False  # no OpenLineage here: skip parsing dbt artifacts for lineage events
 
     return WarehouseDbtBuildOperator(
-        project_dir=str(config.DBT_PROJECT_DIR),
+        project_dir=str(settings.DBT_PROJECT_DIR),
         profile_config=profile_config,
         append_env=True,
         install_deps=False,

@@ -1,7 +1,7 @@
 """Loading deliveries from the landing area into `raw`, with bookkeeping in `ops`.
 
 Each complete delivery (manifest present) is processed in date order, in its own transaction:
-contract checks first (include.validation plus id uniqueness across deliveries), then either
+contract checks first (include.ingest.validation plus id uniqueness across deliveries), then either
 a rejection record (nothing loaded) or a bulk COPY into raw. What has been loaded is recorded
 in ops.deliveries, so the warehouse itself knows what is pending.
 """
@@ -18,10 +18,15 @@ from typing import Callable
 
 import psycopg
 
-from include.contract import FILES, LINEAGE_COLUMNS, MANIFEST_FILE
-from include.extract_files import file_sha256
-from include.schema import ensure_schemas
-from include.validation import CheckedDelivery, Violation, check_delivery, delivery_date_of
+from include.ingest.contract import FILES, LINEAGE_COLUMNS, MANIFEST_FILE
+from include.ingest.extract_files import file_sha256
+from include.ingest.schema import ensure_schemas
+from include.ingest.validation import (
+    CheckedDelivery,
+    Violation,
+    check_delivery,
+    delivery_date_of,
+)
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 The suites are the versioned files in expectations/ (one JSON ExpectationSuite each). Their
 meta.cgf says what each validates: `query` (SQL with {window_from} / {window_to}, the days
 of the run) and `relations` (what must exist). Data Docs (HTML) are written to
-config.gx_data_docs_dir().
+settings.gx_data_docs_dir().
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from include import config
+from include.warehouse import settings
 
 DOCS_SITE = "cgf_data_docs"
 DATASOURCE = "warehouse"
@@ -34,7 +34,7 @@ class SuiteFile:
 
 def suite_files(folder: Path | None = None) -> list[SuiteFile]:
     found = []
-    for path in sorted((folder or config.EXPECTATIONS_DIR).glob("*.json")):
+    for path in sorted((folder or settings.EXPECTATIONS_DIR).glob("*.json")):
         definition = json.loads(path.read_text(encoding="utf-8"))
         meta = definition.get("meta", {}).get("cgf", {})
         found.append(SuiteFile(definition["name"], definition, meta["query"], tuple(meta.get("relations", ()))))
@@ -42,7 +42,7 @@ def suite_files(folder: Path | None = None) -> list[SuiteFile]:
 
 
 def docs_index() -> Path:
-    return config.gx_data_docs_dir() / "index.html"
+    return settings.gx_data_docs_dir() / "index.html"
 
 
 def _context():
@@ -58,7 +58,7 @@ def _context():
     site = {
         "class_name": "SiteBuilder",
         "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                          "base_directory": str(config.gx_data_docs_dir())},
+                          "base_directory": str(settings.gx_data_docs_dir())},
         "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
     }
     project = DataContextConfig(

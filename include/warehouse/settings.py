@@ -1,7 +1,7 @@
 """Settings from the environment, with project-local defaults.
 
 CGF_WAREHOUSE_URL  postgresql://user:pass@host:port/db of an existing server; when unset the
-                   project starts its own embedded PostgreSQL (see include.warehouse).
+                   project starts its own embedded PostgreSQL (see include.warehouse.db).
 CGF_LANDING_DIR    the landing area of the nightly extracts (default: var/landing).
 CGF_HOME           the project-local state folder (default: <repo>/var): pgdata, Airflow home,
                    the alert outbox (outbox/, outbox/sent/) and the GX Data Docs (gx_data_docs/).
@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 

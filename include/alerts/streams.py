@@ -5,12 +5,12 @@
 - Audit follow-up 20-6: per data day and audit group, the guarantees over 30 million won, to
   CGF_AUDIT_GROUP1_TO / CGF_AUDIT_GROUP2_TO.
 - Operators (CGF_OPS_ALERT_TO): a failed task, a rejected delivery, a delivery missing past
-  the sensor's timeout (queue_task_failure, called by include.notifier) and a failed quality
-  suite (include.quality).
+  the sensor's timeout (queue_task_failure, called by include.alerts.notifier) and a failed quality
+  suite (include.quality.checks).
 
 What was reported is kept in ops.alert_state (per stream: state and last day covered) and
 ops.alerts (per alert key), so a retried or repeated run queues nothing again. Everything goes
-through the outbox (include.outbox); deliver() sends what waits there.
+through the outbox (include.alerts.outbox); deliver() sends what waits there.
 """
 from __future__ import annotations
 
@@ -20,11 +20,19 @@ from datetime import date, timedelta
 
 import psycopg
 
-from include import alert_mail, config, outbox, warehouse
-from include.loader import Rejection, blocking_rejection
-from include.multiple_levels import OK, Day, Levels, classify, configured_levels, transitions
-from include.outbox import outbox_summary  # noqa: F401  (the CLI's summary calls alerts.outbox_summary)
-from include.schema import ensure_schemas
+from include.alerts import mail, outbox
+from include.alerts.levels import (
+    OK,
+    Day,
+    Levels,
+    classify,
+    configured_levels,
+    transitions,
+)
+from include.alerts.outbox import outbox_summary  # noqa: F401  (the CLI's summary calls alerts.outbox_summary)
+from include.ingest.loader import Rejection, blocking_rejection
+from include.ingest.schema import ensure_schemas
+from include.warehouse import db, settings
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +87,7 @@ def queue_multiple_alerts(restated_from: date | None = None) -> dict:
     already mailed are not (the alert key names the state and its first date).
     """
     levels = configured_levels()
-    with warehouse.connect() as conn:
+    with db.connect() as conn:
         ensure_schemas(conn)
         if not _relation_exists(conn, MULTIPLE_MART):
             log.error("%s is missing: no risk alert possible", MULTIPLE_MART)
@@ -106,11 +114,14 @@ def queue_multiple_alerts(restated_from: date | None = None) -> dict:
 
 
 def _queue_risk_alert(conn, change, days: list[Day], history: list[Day], levels: Levels) -> str | None:
-    from include.multiple_chart import last_twelve_months, render_chart  # matplotlib: only when needed
+    from include.alerts.chart import (  # matplotlib: only when needed
+        last_twelve_months,
+        render_chart,
+    )
 
     chart = render_chart(last_twelve_months(history), levels, change.first_date)
-    message = alert_mail.risk_alert(change, days[-1], levels, chart, (days[0].as_of_date, days[-1].as_of_date),
-                                    config.recipients("CGF_ALERT_TO"))
+    message = mail.risk_alert(change, days[-1], levels, chart, (days[0].as_of_date, days[-1].as_of_date),
+                                    settings.recipients("CGF_ALERT_TO"))
     key = f"multiple:{change.status}:{change.first_date.isoformat()}"
     return key if outbox.queue(conn, key, "RISK", message, change.first_date) else None
 
@@ -137,7 +148,7 @@ def _audit_rows(conn: psycopg.Connection, after: date, through: date) -> dict[tu
 
 def queue_audit_alerts() -> dict:
     """Queue one e-mail per audit group and data day with guarantees over 30 million won."""
-    with warehouse.connect() as conn:
+    with db.connect() as conn:
         ensure_schemas(conn)
         if not _relation_exists(conn, AUDIT_MART):
             log.warning("%s is missing: the audit 20-6 e-mails wait until dbt builds it", AUDIT_MART)
@@ -150,8 +161,8 @@ def queue_audit_alerts() -> dict:
             after = through or latest - timedelta(days=AUDIT_FIRST_RUN_DAYS)
             queued = []
             for (day, group), rows in sorted(_audit_rows(conn, after, latest).items()):
-                message = alert_mail.audit_alert(group, day, rows, *config.audit_thresholds_krw(),
-                                                 config.recipients(AUDIT_RECIPIENTS[group]))
+                message = mail.audit_alert(group, day, rows, *settings.audit_thresholds_krw(),
+                                                 settings.recipients(AUDIT_RECIPIENTS[group]))
                 key = f"audit:{group}:{day.isoformat()}"
                 if outbox.queue(conn, key, f"AUDIT-{group}", message, day):
                     queued.append(key)
@@ -168,7 +179,7 @@ def _rejection_message(conn: psycopg.Connection, rejection: Rejection, to: list[
     violations = conn.execute(
         "select file_name, line_no, column_name, value, reason from ops.rejections where load_id = %s "
         "order by rejection_id limit 5", (load_id,)).fetchall()
-    return f"rejected:{day.isoformat()}:{sha[:16]}", alert_mail.rejection_alert(day, count, violations, to)
+    return f"rejected:{day.isoformat()}:{sha[:16]}", mail.rejection_alert(day, count, violations, to)
 
 
 def queue_task_failure(dag_id: str, task_id: str, run_id: str, try_number: int, error: BaseException | None,
@@ -179,9 +190,9 @@ def queue_task_failure(dag_id: str, task_id: str, run_id: str, try_number: int, 
     A failed load with a rejected delivery is reported as that rejection (once per delivery
     version); a sensor timeout as the missing delivery; anything else as the failed task.
     """
-    to = config.recipients("CGF_OPS_ALERT_TO")
+    to = settings.recipients("CGF_OPS_ALERT_TO")
     try:
-        conn = warehouse.connect(connect_timeout=10)
+        conn = db.connect(connect_timeout=10)
     except Exception as exc:  # the warehouse itself may be what failed: the file alone must do
         log.warning("warehouse unreachable (%s): the alert goes to the outbox without a record", exc)
         conn = None
@@ -193,10 +204,10 @@ def queue_task_failure(dag_id: str, task_id: str, run_id: str, try_number: int, 
             key, message = _rejection_message(conn, rejection, to)
         elif missing_delivery is not None:
             key = f"missing:{missing_delivery.isoformat()}"
-            message = alert_mail.missing_delivery_alert(missing_delivery, waited, to)
+            message = mail.missing_delivery_alert(missing_delivery, waited, to)
         else:
             key = f"failed:{dag_id}:{run_id}:{task_id}:{try_number}"
-            message = alert_mail.task_failure_alert(dag_id, task_id, run_id, try_number,
+            message = mail.task_failure_alert(dag_id, task_id, run_id, try_number,
                                                     f"{type(error).__name__}: {error}", log_url, to)
         queued = outbox.queue(conn, key, "OPS", message)
         if conn is not None:
@@ -212,7 +223,7 @@ def queue_task_failure(dag_id: str, task_id: str, run_id: str, try_number: int, 
 
 def deliver() -> dict:
     """Send what waits in the outbox (through smtp_default, when configured)."""
-    with warehouse.connect() as conn:
+    with db.connect() as conn:
         ensure_schemas(conn)
         conn.commit()
         return outbox.deliver_pending(conn).as_dict()

@@ -13,9 +13,21 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from include import contract
-from include.contract import FILES, MANIFEST_FILE, MANIFEST_HEADER, Column, FileSpec
-from include.extract_files import DecodedFile, UndecodableFile, decode, file_sha256, records
+from include.ingest import contract
+from include.ingest.contract import (
+    FILES,
+    MANIFEST_FILE,
+    MANIFEST_HEADER,
+    Column,
+    FileSpec,
+)
+from include.ingest.extract_files import (
+    DecodedFile,
+    UndecodableFile,
+    decode,
+    file_sha256,
+    records,
+)
 
 # ASCII digits only, and \Z: `$` would accept a trailing newline, \d fullwidth digits
 DATE_RE = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")

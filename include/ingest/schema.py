@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import psycopg
 
-from include.contract import FILES, raw_table_ddl
+from include.ingest.contract import FILES, raw_table_ddl
 
 OPS_DDL = """
 create schema if not exists ops;
@@ -53,7 +53,7 @@ create table if not exists ops.pipeline_runs (
   primary key (run_id, step, started_at)
 );
 
--- every Great Expectations result of the nightly quality checks (include.quality)
+-- every Great Expectations result of the nightly quality checks (include.quality.checks)
 create table if not exists ops.validation_results (
   result_id       bigserial primary key,
   run_id          text not null,
@@ -71,7 +71,7 @@ create table if not exists ops.validation_results (
 );
 create index if not exists validation_results_by_run on ops.validation_results (run_id);
 
--- every alert queued in the outbox (include.outbox): one per key, PENDING until sent
+-- every alert queued in the outbox (include.alerts.outbox): one per key, PENDING until sent
 create table if not exists ops.alerts (
   alert_id    bigserial primary key,
   alert_key   text not null unique,
@@ -87,7 +87,7 @@ create table if not exists ops.alerts (
   sent_at     timestamptz
 );
 
--- what the alert streams last reported (include.alerts): the state and the last day covered
+-- what the alert streams last reported (include.alerts.streams): the state and the last day covered
 create table if not exists ops.alert_state (
   stream        text primary key,
   status        text not null,

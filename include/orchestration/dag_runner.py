@@ -1,11 +1,14 @@
 """Running the real cgf_nightly DAG once, in process (`dag.test()`), for the CLI and the tests."""
 from __future__ import annotations
 
-import sys
+import importlib.util
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from types import ModuleType
 
-from include import airflow_env, config
+from include.orchestration import airflow_env
+from include.warehouse import settings
 
 
 @dataclass
@@ -21,11 +24,19 @@ class DagRunResult:
 
 
 def night_after_latest_delivery() -> date:
-    from include.loader import complete_deliveries
+    from include.ingest.loader import complete_deliveries
 
-    deliveries = complete_deliveries(config.landing_dir())
+    deliveries = complete_deliveries(settings.landing_dir())
     last_day = deliveries[-1][0] if deliveries else date.today() - timedelta(days=1)
     return last_day + timedelta(days=1)
+
+
+def _load_dag_file(path: Path) -> ModuleType:
+    """The DAG file as a module, loaded the way the dag-processor does: by path, not by import."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def run_nightly(run_day: date | None = None) -> DagRunResult:
@@ -34,17 +45,15 @@ def run_nightly(run_day: date | None = None) -> DagRunResult:
 
     airflow_env.configure()
     airflow_env.ensure_metadata_db()
-    from airflow import settings
+    from airflow import settings as airflow_settings
 
-    if settings.Session is None:
-        settings.configure_orm()
-    dags_dir = str(config.PROJECT_ROOT / "dags")
-    if dags_dir not in sys.path:
-        sys.path.insert(0, dags_dir)
-    from cgf_nightly import SEOUL, nightly_dag
+    if airflow_settings.Session is None:
+        airflow_settings.configure_orm()
+    dag_module = _load_dag_file(settings.PROJECT_ROOT / "dags" / "cgf_nightly.py")
+    nightly_dag, seoul = dag_module.nightly_dag, dag_module.SEOUL
 
     run_day = run_day or night_after_latest_delivery()
-    logical = pendulum.instance(datetime.combine(run_day, time(2, 0)), tz=SEOUL)
+    logical = pendulum.instance(datetime.combine(run_day, time(2, 0)), tz=seoul)
     dag_run = nightly_dag.test(logical_date=logical)
     states = {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
     failed = sorted(task_id for task_id, state in states.items() if state == "failed")

@@ -11,8 +11,8 @@ from datetime import date
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from include import config
-from include.multiple_levels import BREACH, LEGAL, OK, WARN, Day, Levels, Transition
+from include.alerts.levels import BREACH, LEGAL, OK, WARN, Day, Levels, Transition
+from include.warehouse import settings
 
 STATE_TITLES = {  # (Korean, English) headline of each state
     OK: ("보증운용배수 정상 복귀 (OK)", "Operating multiple back below the warn level"),
@@ -44,7 +44,7 @@ def _message(subject: str, to: list[str], text: str, html_body: str, images: dic
              message_key: str | None = None) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = subject
-    message["From"] = config.alert_sender()
+    message["From"] = settings.alert_sender()
     if to:
         message["To"] = ", ".join(to)
     message["Date"] = formatdate(localtime=True)
@@ -154,7 +154,7 @@ def rejection_alert(delivery_date: date, violation_count: int, violations: list[
             for file, line, column, value, reason in violations]
     sections = [
         Section("거부된 적재 / Rejected delivery", [
-            ("적재일 / Delivery", f"{day} ({config.landing_dir() / day})"),
+            ("적재일 / Delivery", f"{day} ({settings.landing_dir() / day})"),
             ("파일 / File(s)", ", ".join(files)),
             ("위반 건수 / Violations", f"{violation_count}"),
             ("영향 / Effect", "이 적재분은 적재되지 않았고 이후 적재분은 재전송을 기다립니다 "
@@ -176,7 +176,7 @@ def missing_delivery_alert(delivery_date: date, waited: str, to: list[str]) -> E
     sections = [Section("미도착 / Missing delivery", [
         ("적재일 / Delivery", day),
         ("기다린 시간 / Waited", waited),
-        ("위치 / Expected at", str(config.landing_dir() / day / "manifest.csv")),
+        ("위치 / Expected at", str(settings.landing_dir() / day / "manifest.csv")),
         ("조치 / Action", "기간계 추출 작업을 확인하세요 (check the core system's extract job); "
                           "도착하면 다음 실행이 적재합니다 (the next run loads it once it arrives)"),
     ])]

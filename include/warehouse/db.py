@@ -1,0 +1,39 @@
+"""The warehouse connection: an existing server (CGF_WAREHOUSE_URL) or the embedded default."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import psycopg
+
+from include.warehouse import embedded, settings
+
+
+def ensure_database(url: str) -> None:
+    """Create the database named in the URL when it does not exist (needs CREATEDB)."""
+    dbname = urlsplit(url).path.lstrip("/")
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("select 1 from pg_database where datname = %s", (dbname,)).fetchone()
+        if not exists:
+            conn.execute(f'create database "{dbname}"')
+
+
+def warehouse_url() -> str:
+    """The URL everything uses: CGF_WAREHOUSE_URL, or the embedded server (started on demand)."""
+    return settings.configured_warehouse_url() or embedded.start()
+
+
+def connect(url: str | None = None, **kw) -> psycopg.Connection:
+    return psycopg.connect(url or warehouse_url(), **kw)
+
+
+def url_parts(url: str) -> dict:
+    """Host, port, user, password, dbname of a postgresql:// URL (for dbt and GX)."""
+    parts = urlsplit(url)
+    return {
+        "host": parts.hostname or "127.0.0.1",
+        "port": parts.port or 5432,
+        "user": parts.username or "postgres",
+        "password": parts.password or "",
+        "dbname": parts.path.lstrip("/") or "postgres",
+    }
