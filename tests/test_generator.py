@@ -12,11 +12,16 @@ import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 
 from include.demo import generator
+from include.demo.business_calendar import is_business_day
+from include.demo.choices import BANK_WEIGHTS, BRANCH_WEIGHTS, PROGRAM_MIXES
+from include.demo.fund import CONTRIBUTION_PLAN, CONTRIBUTORS, OPENING_FUNDS
+from include.demo.roster import ROSTER_2021
 from include.ingest.contract import (
     BANKS,
     CONTRIBUTIONS,
@@ -318,7 +323,7 @@ def test_every_delivery_has_five_files_and_a_true_manifest(short_landing):
     folders = delivery_folders(landing)
     days = [day for day, _ in folders]
     assert days[0] == date(2018, 12, 31) and days[-1] == SHORT_END
-    assert all((later - earlier).days == 1 for earlier, later in zip(days, days[1:]))
+    assert all((later - earlier).days == 1 for earlier, later in pairwise(days))
     rows_seen = Counter()
     for day, folder in folders:
         assert sorted(p.name for p in folder.iterdir()) == sorted([MANIFEST_FILE] + [s.name for s in FILES])
@@ -399,16 +404,16 @@ def test_command_line(tmp_path, capsys):
 
 
 def test_plan_tables_use_contract_codes():
-    assert set(generator.BANK_WEIGHTS) <= set(BANKS)
-    assert set(generator.BRANCH_WEIGHTS) | {"107"} <= set(GUARANTEE_UNITS)
-    assert {p for _, mix in generator.PROGRAM_MIXES for p in mix} <= set(PROGRAMS)
-    assert {t for _, t in generator.CONTRIBUTORS.values()} <= set(CONTRIBUTOR_TYPES)
-    assert {t for _, _, t, _ in generator.OPENING_FUNDS} == set(CONTRIBUTOR_TYPES)
-    for day, code, program, _ in generator.CONTRIBUTION_PLAN:
-        assert code in generator.CONTRIBUTORS and program in set(PROGRAMS) | {""}
-        assert generator.is_business_day(date.fromisoformat(day)), day
-    assert set(generator.ROSTER_2021) <= set(ORG_UNITS)
-    assert {g for grades in generator.ROSTER_2021.values() for g in grades} <= set(GRADES)
+    assert set(BANK_WEIGHTS) <= set(BANKS)
+    assert set(BRANCH_WEIGHTS) | {"107"} <= set(GUARANTEE_UNITS)
+    assert {p for _, mix in PROGRAM_MIXES for p in mix} <= set(PROGRAMS)
+    assert {t for _, t in CONTRIBUTORS.values()} <= set(CONTRIBUTOR_TYPES)
+    assert {t for _, _, t, _ in OPENING_FUNDS} == set(CONTRIBUTOR_TYPES)
+    for day, code, program, _ in CONTRIBUTION_PLAN:
+        assert code in CONTRIBUTORS and program in set(PROGRAMS) | {""}
+        assert is_business_day(date.fromisoformat(day)), day
+    assert set(ROSTER_2021) <= set(ORG_UNITS)
+    assert {g for grades in ROSTER_2021.values() for g in grades} <= set(GRADES)
 
 
 # --- the full demo -----------------------------------------------------------------------------------
