@@ -16,14 +16,6 @@ from include.quality import checks
 from include.transform import cosmos_dbt
 
 SEOUL = pendulum.timezone("Asia/Seoul")
-MART_ASSETS = [
-    Asset(name=f"marts.{name}", uri=f"postgres://cgf-warehouse:5432/cgf/marts/{name}")
-    for name in (
-        "rpt_supply_yearly", "rpt_accidents_yearly", "rpt_claims_rollforward_yearly",
-        "rpt_basic_assets_yearly", "rpt_contributions_yearly", "fct_operating_multiple_daily",
-        "rpt_headcount_vs_quota",
-    )
-]
 
 DOC_MD = """
 ### cgf_nightly — 야간 적재 (nightly load)
@@ -37,12 +29,14 @@ Every night at 02:00 (Asia/Seoul) the core guarantee system delivers the previou
    what came before it is loaded and built, and **check_deliveries** fails the run with the
    rejection's message (delivery `YYYYMMDD`, file, first violations) — or names the missing day
    when a delivery is absent while later ones are complete.
-3. **anything_to_build** skips the rest on a night with nothing new; **dbt_build** — `dbt build` through Cosmos: staging → intermediate → marts, tests included.
+3. **source_freshness** — `dbt source freshness` of raw (warns after 2 days without a load, fails after 4).
+   **anything_to_build** skips the rest on a night with nothing new; **dbt_build** — the dbt project through
+   Cosmos, one task per seed and model with its tests (staging → intermediate → marts).
 4. **mark_built** — records in `ops.deliveries` what dbt has built (incremental models restate from there).
 5. **quality_checks** — Great Expectations suites of `expectations/` on the raw deliveries and the marts of the
    run; results in `ops.validation_results`, Data Docs in `var/gx_data_docs/`. A failed suite is an operator alert,
    not a failed run.
-6. **publish_marts** — marks the marts as Assets for downstream DAGs.
+6. **publish_marts** — marks the marts (every model of `models/marts/`, from dbt's node list) as Assets.
 7. **operating_multiple_alerts** — one e-mail per change of state of the 보증운용배수 (OK / WARN / BREACH / LEGAL)
    to `CGF_ALERT_TO`; a breach is a finding, not a failure.
 8. **audit_alerts** — 감사 20-6: per audit group and day, the guarantees over 30 million won.
@@ -58,6 +52,7 @@ default_args = {
     # a one-shot run (make run, tests) may shorten the wait between tries
     "retry_delay": timedelta(seconds=int(os.environ.get("CGF_RETRY_DELAY_SECONDS", "300"))),
     "on_failure_callback": OperatorAlertNotifier(),
+    "execution_timeout": timedelta(minutes=30),  # per try; a sensor poke is one try
 }
 
 
@@ -76,6 +71,7 @@ def _restated_from(load_summary: dict):
     max_active_runs=1,
     default_args=default_args,
     doc_md=DOC_MD,
+    user_defined_macros=cosmos_dbt.USER_DEFINED_MACROS,
     tags=["cgf", "nightly", "warehouse"],
 )
 def cgf_nightly():
@@ -102,7 +98,9 @@ def cgf_nightly():
         """Skips the build and what follows on a night with nothing new (e.g. catch-up runs)."""
         return bool(load_summary["rejected"]) or steps.has_unbuilt_deliveries()
 
-    dbt_build = cosmos_dbt.build_operator(task_id="dbt_build", retries=1)
+    dbt_build = cosmos_dbt.dbt_task_group("dbt_build", default_args={"retries": 1})
+    mart_assets = [Asset(name=f"marts.{name}", uri=f"postgres://cgf-warehouse:5432/cgf/marts/{name}")
+                   for name in cosmos_dbt.mart_names(dbt_build)]
 
     @task
     def mark_built(load_summary: dict) -> int:
@@ -126,7 +124,7 @@ def cgf_nightly():
     def quality_checks(load_summary: dict, run_id=None) -> dict:
         return checks.run_quality_checks(run_id, _restated_from(load_summary))
 
-    @task(outlets=MART_ASSETS)
+    @task(outlets=mart_assets)
     def publish_marts() -> None:
         """Marks the marts as updated Assets for downstream consumers."""
 
@@ -144,6 +142,7 @@ def cgf_nightly():
 
     loaded = load_deliveries()
     wait_for_delivery() >> loaded >> anything_to_build(loaded) >> dbt_build
+    loaded >> cosmos_dbt.source_freshness(retries=0)
     check_deliveries(loaded)
     built = mark_built(loaded)
     published = publish_marts()

@@ -39,7 +39,8 @@ def _generate_demo() -> None:
 
 def _print_summary(url: str) -> int:
     """Print what the warehouse holds; return the exit code (1 when a delivery is rejected)."""
-    from include.ingest.loader import blocking_rejection, waiting_deliveries
+    from include.ingest.loader import waiting_deliveries
+    from include.ingest.rejections import blocking_rejection
 
     with db.connect(url) as conn:
         loaded, rows = conn.execute(
@@ -62,9 +63,9 @@ def _print_summary(url: str) -> int:
     if waiting:
         print(f"[cgf] {len(waiting)} complete deliveries wait ({waiting[0]:%Y%m%d} … {waiting[-1]:%Y%m%d}): "
               "behind the rejected one, or behind a day whose delivery is not complete (no manifest.csv)")
-    from include.alerts import streams
+    from include.alerts import outbox
 
-    for line in streams.outbox_summary():
+    for line in outbox.outbox_summary():
         print(f"[cgf] {line}")
     return 1 if rejected else 0
 

@@ -1,5 +1,6 @@
-"""Shared fixtures: a real PostgreSQL (embedded, or CGF_WAREHOUSE_URL's server), one database
-per test module, and a project-local Airflow home for the tests."""
+"""Shared fixtures: a real PostgreSQL (embedded, or CGF_WAREHOUSE_URL's server), fresh databases
+that are dropped when the session ends, the demo landing areas generated once per session, and a
+project-local Airflow home for the tests."""
 from __future__ import annotations
 
 import os
@@ -27,27 +28,64 @@ TEST_PORT = int(os.environ.get("CGF_TEST_PG_PORT", "55433"))
 _SERVER_URL = os.environ.get("CGF_WAREHOUSE_URL")
 
 
+_CREATED_DATABASES: list[str] = []  # (URL) dropped at the end of the session
+
+
 @pytest.fixture(scope="session")
 def server_url() -> str:
     """URL of a database on the test server (the embedded one unless CGF_WAREHOUSE_URL is set)."""
     if _SERVER_URL:
         yield _SERVER_URL
+        drop_created_databases(_SERVER_URL)
         return
     already_running = embedded.is_accepting(embedded.embedded_url(TEST_PORT))
     pgdata = TEST_STATE / f"pgdata-{TEST_PORT}"
     url = embedded.start(pgdata=pgdata, port=TEST_PORT)
     yield url
+    drop_created_databases(url)
     if not already_running:  # another test session may share it: the one that started it stops it
         embedded.stop(pgdata)
 
 
 def make_database(server_url: str, name: str) -> str:
-    """A fresh, empty database on the test server; returns its URL."""
+    """A fresh, empty database on the test server; returns its URL. Dropped when the session ends."""
     name = re.sub(r"[^a-z0-9_]", "_", name.lower())[:40] + "_" + uuid.uuid4().hex[:6]
     admin = server_url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'create database "{name}"')
+    _CREATED_DATABASES.append(name)
     return server_url.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_created_databases(server_url: str) -> None:
+    admin = server_url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        for name in _CREATED_DATABASES:
+            conn.execute(f'drop database if exists "{name}" with (force)')
+    _CREATED_DATABASES.clear()
+
+
+@pytest.fixture(scope="session")
+def demo_landing(tmp_path_factory) -> Path:
+    """The demo landing area (822 deliveries, the foundation's figures), generated once per session.
+
+    Read-only for the tests, like any landing area: copy what a test needs to change.
+    """
+    from include.demo.generator import generate_landing
+
+    landing = tmp_path_factory.mktemp("demo") / "landing"
+    generate_landing(landing)
+    return landing
+
+
+@pytest.fixture(scope="session")
+def breach_landing(tmp_path_factory) -> Path:
+    """The demo's breach scenario (the multiple above 10× in March 2021), generated once per session."""
+    from include.demo.generator import generate_landing
+
+    landing = tmp_path_factory.mktemp("breach") / "landing"
+    generate_landing(landing, scenario="breach")
+    return landing
 
 
 @pytest.fixture

@@ -12,15 +12,13 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from include.demo.generator import generate_landing
 from include.orchestration.dag_runner import run_nightly
 from tests.conftest import make_database
 
 
 @pytest.fixture(scope="module")
-def marts(server_url, tmp_path_factory, airflow_db):
-    landing = tmp_path_factory.mktemp("demo") / "landing"
-    generate_landing(landing)
+def marts(server_url, demo_landing, airflow_db):
+    landing = demo_landing
     url = make_database(server_url, "acceptance")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CGF_WAREHOUSE_URL", url)

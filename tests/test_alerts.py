@@ -62,13 +62,6 @@ def alert_env(monkeypatch, tmp_path, db_url, smtp_uri: str) -> AlertEnv:
     return env
 
 
-@pytest.fixture(scope="module")
-def breach_landing(tmp_path_factory) -> Path:
-    landing = tmp_path_factory.mktemp("breach") / "landing"
-    generate_landing(landing, scenario="breach")
-    return landing
-
-
 def copy_deliveries(source: Path, target: Path, through: date) -> None:
     for folder in sorted(source.iterdir()):
         if folder.name <= f"{through:%Y%m%d}" and not (target / folder.name).exists():

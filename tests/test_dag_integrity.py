@@ -26,29 +26,51 @@ def test_every_dag_has_tags_retries_schedule_and_docs(dag_bag):
         assert dag.doc_md, dag_id
         assert dag.timetable.summary != "None", dag_id
         for task in dag.tasks:
-            if task.task_id != "wait_for_delivery":  # a sensor times out loudly instead
+            if task.task_id not in ("wait_for_delivery", "source_freshness"):  # they fail loudly instead
                 assert task.retries >= 1, (dag_id, task.task_id)
+
+
+def dbt_tasks(dag) -> set[str]:
+    return {task_id for task_id in dag.task_ids if task_id.startswith("dbt_build.")}
 
 
 def test_nightly_dag_shape(dag_bag):
     dag = dag_bag.dags["cgf_nightly"]
     assert dag.max_active_runs == 1 and dag.catchup
     assert dag.timetable.summary.startswith("0 2 * * *")
-    chain = ["wait_for_delivery", "load_deliveries", "anything_to_build", "dbt_build", "mark_built",
+    chain = ["wait_for_delivery", "load_deliveries", "anything_to_build", "dbt_build.dbt_producer_watcher",
+             "dbt_build.fct_operating_multiple_daily_run", "dbt_build.dbt_project_test", "mark_built",
              "publish_marts", "operating_multiple_alerts", "audit_alerts", "send_alerts"]
     for upstream, downstream in zip(chain, chain[1:]):
-        assert downstream in dag.get_task(upstream).downstream_task_ids, (upstream, downstream)
+        assert downstream in dag.get_task(upstream).get_flat_relative_ids(upstream=False), (upstream, downstream)
+    assert "dbt_build.dbt_producer_watcher" in dag.get_task("anything_to_build").downstream_task_ids
     # a failing quality step holds back neither the marts nor the alerts
     assert dag.get_task("quality_checks").upstream_task_ids == {"mark_built", "load_deliveries"}
     assert not dag.get_task("quality_checks").downstream_task_ids
     # a rejected delivery fails the run beside the build, which gets what came before it
     assert dag.get_task("check_deliveries").upstream_task_ids == {"load_deliveries"}
     assert dag.get_task("send_alerts").trigger_rule == "all_done"  # the outbox goes out whatever failed
-    assert set(dag.task_ids) == set(chain) | {"quality_checks", "check_deliveries"}
+    assert set(dag.task_ids) - dbt_tasks(dag) == set(chain) - dbt_tasks(dag) | {
+        "quality_checks", "check_deliveries", "source_freshness"}
     sensor = dag.get_task("wait_for_delivery")
     assert sensor.mode == "reschedule" and sensor.timeout == 6 * 3600
-    assert {a.name for a in dag.get_task("publish_marts").outlets} >= {
-        "marts.rpt_supply_yearly", "marts.fct_operating_multiple_daily"}
+
+
+
+def test_one_dbt_task_per_model_and_the_marts_as_assets_from_dbt(dag_bag):
+    dag = dag_bag.dags["cgf_nightly"]
+    models_dir = DAGS_DIR.parent / "dbt_project" / "models"
+    models = {path.stem for path in models_dir.rglob("*.sql")}
+    assert {t.removeprefix("dbt_build.").removesuffix("_run") for t in dbt_tasks(dag) if t.endswith("_run")} == models
+    marts = {f"marts.{path.stem}" for path in (models_dir / "marts").glob("*.sql")}
+    assert {a.name for a in dag.get_task("publish_marts").outlets} == marts
+    assert {"marts.rpt_supply_yearly", "marts.fct_operating_multiple_daily"} <= marts
+
+
+def test_every_task_has_an_execution_timeout(dag_bag):
+    for dag in dag_bag.dags.values():
+        for task in dag.tasks:
+            assert task.execution_timeout is not None, (dag.dag_id, task.task_id)
 
 
 def test_no_cycles(dag_bag):

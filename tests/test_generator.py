@@ -419,18 +419,14 @@ def test_plan_tables_use_contract_codes():
 # --- the full demo -----------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def full(tmp_path_factory) -> Replay:
-    landing = tmp_path_factory.mktemp("full")
-    summary = generator.generate_landing(landing)
-    assert summary["deliveries"] == 822
-    return Replay().run(landing)
+def full(demo_landing) -> Replay:
+    assert len(list(demo_landing.iterdir())) == 822
+    return Replay().run(demo_landing)
 
 
 @pytest.fixture(scope="module")
-def breach(tmp_path_factory) -> tuple[Path, Replay]:
-    landing = tmp_path_factory.mktemp("breach")
-    generator.generate_landing(landing, scenario="breach")
-    return landing, Replay().run(landing)
+def breach(breach_landing) -> tuple[Path, Replay]:
+    return breach_landing, Replay().run(breach_landing)
 
 
 def test_full_demo_breaks_no_rule(full):

@@ -7,12 +7,11 @@ import pytest
 
 from include.alerts import mail, outbox
 from include.alerts.chart import render_chart
-from include.alerts.levels import BREACH, WARN, Day, Levels, Transition
+from include.alerts.multiple_states import BREACH, WARN, Day, Transition
 from include.ingest.schema import ensure_schemas
 from tests.mail_capture import MailServer
 
-LEVELS = Levels()
-LATEST = Day(date(2021, 3, 31), 2_800_000_000_000, 267_303_000_000, 10.475)
+LATEST = Day(date(2021, 3, 31), 2_800_000_000_000, 267_303_000_000, 10.475, BREACH, -126_970_000_000, 9, 10, 15)
 
 
 @pytest.fixture
@@ -23,9 +22,10 @@ def ops(conn, tmp_path, monkeypatch):
 
 
 def risk_message(to=("risk@example.org",)):
-    change = Transition(WARN, BREACH, Day(date(2021, 3, 8), 2_637_000_000_000, 263_603_000_000, 10.0054))
-    chart = render_chart([change.day, LATEST], LEVELS, change.first_date)
-    return mail.risk_alert(change, LATEST, LEVELS, chart, (date(2021, 2, 16), LATEST.as_of_date), list(to))
+    change = Transition(WARN, BREACH, Day(date(2021, 3, 8), 2_637_000_000_000, 263_603_000_000, 10.0054, BREACH,
+                                          -1_000_000_000, 9, 10, 15))
+    chart = render_chart([change.day, LATEST], change.first_date)
+    return mail.risk_alert(change, LATEST, chart, (date(2021, 2, 16), LATEST.as_of_date), list(to))
 
 
 def test_risk_alert_is_text_plus_html_with_the_inline_chart():
@@ -41,12 +41,20 @@ def test_risk_alert_is_text_plus_html_with_the_inline_chart():
     assert "보증운용배수 10배 초과 (BREACH)" in message["Subject"]
     assert "최초 도달일 / First date reached: 2021-03-08" in text
     assert "10.4750배" in text and "2,800,000백만원" in text and "267,303백만원" in text
-    assert "보증잔액 126,970백만원 감축 필요" in text  # 10 × 267,303 − 2,800,000
+    assert "보증잔액 126,970백만원 감축 필요" in text  # the mart's headroom_krw: 10 × 267,303 − 2,800,000
 
 
 def test_headroom_below_the_limit_is_what_can_still_be_guaranteed():
-    label, value = mail.headroom_line(Day(date(2021, 1, 1), 2_192_064_000_000, 274_103_000_000, 8.0), LEVELS)
+    day = Day(date(2021, 1, 1), 2_192_064_000_000, 274_103_000_000, 8.0, "OK", 548_966_000_000, 9, 10, 15)
+    label, value = mail.headroom_line(day)
     assert label.startswith("추가 보증 여력") and value.startswith("548,966백만원 추가 보증 가능")
+
+
+@pytest.mark.parametrize("krw,label", [(30_000_000, "3천만원"), (100_000_000, "1억원"), (50_000_000, "5천만원"),
+                                       (25_000_000, "2,500만원"), (150_000_000, "1억5천만원"),
+                                       (1_234_567, "1,234,567원")])
+def test_thresholds_are_written_as_korean_reports_write_them(krw, label):
+    assert mail.won_label(krw) == label
 
 
 def test_an_alert_key_is_queued_once_and_sent_once(ops, monkeypatch):
@@ -109,15 +117,17 @@ def test_a_restated_earlier_day_is_looked_at_again_by_the_risk_alert(ops, db_url
 
     monkeypatch.setenv("CGF_WAREHOUSE_URL", db_url)
     ops.execute("create schema marts; create table marts.fct_operating_multiple_daily (as_of_date date, "
-                "guarantee_balance_krw bigint, basic_assets_krw bigint, operating_multiple numeric)")
+                "guarantee_balance_krw bigint, basic_assets_krw bigint, operating_multiple numeric, status text, "
+                "headroom_krw bigint, warn_level numeric, policy_limit numeric, legal_limit numeric)")
     for day in range(1, 6):
-        ops.execute("insert into marts.fct_operating_multiple_daily values (%s, 800, 100, 8.0)", (date(2021, 3, day),))
+        ops.execute("insert into marts.fct_operating_multiple_daily values (%s, 800, 100, 8.0, 'OK', 200, 9, 10, 15)",
+                    (date(2021, 3, day),))
     ops.commit()
     assert streams.queue_multiple_alerts()["queued"] == []  # all OK
 
     # a re-sent 2021-03-03 puts that day above 10×
     ops.execute("update marts.fct_operating_multiple_daily set guarantee_balance_krw = 1050, "
-                "operating_multiple = 10.5 where as_of_date = '2021-03-03'")
+                "operating_multiple = 10.5, status = 'BREACH', headroom_krw = -50 where as_of_date = '2021-03-03'")
     ops.commit()
     assert streams.queue_multiple_alerts()["queued"] == []  # days already looked at: not without the restatement
     queued = streams.queue_multiple_alerts(restated_from=date(2021, 3, 3))["queued"]

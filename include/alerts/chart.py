@@ -16,7 +16,7 @@ matplotlib.use("Agg")  # no display: render to PNG only
 from matplotlib import font_manager  # noqa: E402
 from matplotlib import pyplot as plt  # noqa: E402
 
-from include.alerts.levels import Day, Levels  # noqa: E402
+from include.alerts.multiple_states import Day  # noqa: E402
 
 KOREAN_FONT_HINTS = ("nanumgothic", "nanumbarungothic", "noto sans cjk", "noto sans kr", "source han sans",
                      "malgun", "applegothic", "undotum", "baekmuk", "nanum")  # by preference
@@ -54,15 +54,15 @@ def last_twelve_months(days: list[Day]) -> list[Day]:
     return [d for d in days if d.as_of_date > start and d.operating_multiple is not None]
 
 
-def render_chart(days: list[Day], levels: Levels, first_reached: date | None = None) -> bytes:
-    """PNG of the multiple over `days` (the last twelve months) against the three levels."""
+def render_chart(days: list[Day], first_reached: date | None = None) -> bytes:
+    """PNG of the multiple over `days` (the last twelve months) against the latest day's three levels."""
     font = korean_font()
     text = LABELS[font is not None]
     style = {"font.family": [font, "DejaVu Sans"] if font else ["DejaVu Sans"], "axes.unicode_minus": False}
     with plt.rc_context(style):
         fig, ax = plt.subplots(figsize=(8, 3.6), dpi=110)
         try:
-            _draw(ax, days, levels, first_reached, text)
+            _draw(ax, days, first_reached, text)
             fig.tight_layout()
             buffer = io.BytesIO()
             fig.savefig(buffer, format="png")
@@ -71,12 +71,12 @@ def render_chart(days: list[Day], levels: Levels, first_reached: date | None = N
     return buffer.getvalue()
 
 
-def _draw(ax, days: list[Day], levels: Levels, first_reached: date | None, text: dict) -> None:
+def _draw(ax, days: list[Day], first_reached: date | None, text: dict) -> None:
     dates = [d.as_of_date for d in days]
     values = [float(d.operating_multiple) for d in days]
+    warn, policy, legal = (float(level) for level in (days[-1].warn_level, days[-1].policy_limit, days[-1].legal_limit))
     ax.plot(dates, values, color="#1f4e79", linewidth=1.8, label=text["multiple"])
-    for level, key, color in ((levels.warn, "warn", "#e0a800"), (levels.policy, "policy", "#d9534f"),
-                              (levels.legal, "legal", "#7b1e1e")):
+    for level, key, color in ((warn, "warn", "#e0a800"), (policy, "policy", "#d9534f"), (legal, "legal", "#7b1e1e")):
         ax.axhline(level, color=color, linestyle="--", linewidth=1)
         ax.annotate(f"{text[key]} {level:g}×", xy=(0, level), xycoords=("axes fraction", "data"),
                     xytext=(4, 3), textcoords="offset points", ha="left", fontsize=8, color=color)
@@ -86,8 +86,8 @@ def _draw(ax, days: list[Day], levels: Levels, first_reached: date | None, text:
         ax.annotate(f"{text['first']} {first_reached:%Y-%m-%d}: {value:.2f}×", xy=(first_reached, value),
                     xytext=(-14, 14), textcoords="offset points", ha="right", fontsize=8,
                     arrowprops={"arrowstyle": "-", "color": "#888", "linewidth": 0.8})
-    low = min(values + [levels.warn]) if values else levels.warn
-    ax.set_ylim(max(0.0, int(low) - 1), levels.legal + 1)
+    low = min(values + [warn])
+    ax.set_ylim(max(0.0, int(low) - 1), max(values + [legal]) + 1)
     ax.set_title(text["title"], fontsize=11)
     ax.set_ylabel("×")
     ax.grid(axis="y", alpha=0.3)

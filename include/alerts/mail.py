@@ -11,15 +11,24 @@ from datetime import date
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from include.alerts.levels import BREACH, LEGAL, OK, WARN, Day, Levels, Transition
+from include.alerts.multiple_states import BREACH, LEGAL, OK, WARN, Day, Transition
+from include.ingest.rejections import Rejection
+from include.ingest.validation import Violation
 from include.warehouse import settings
 
-STATE_TITLES = {  # (Korean, English) headline of each state
-    OK: ("보증운용배수 정상 복귀 (OK)", "Operating multiple back below the warn level"),
-    WARN: ("보증운용배수 경고 수준 도달 (WARN)", "Operating multiple at or above the warn level"),
-    BREACH: ("보증운용배수 10배 초과 (BREACH)", "Operating multiple above the policy limit"),
-    LEGAL: ("보증운용배수 법정한도 초과 (LEGAL)", "Operating multiple above the legal limit (지역신용보증재단법 §19)"),
-}
+
+def state_title(status: str, day: Day) -> tuple[str, str]:
+    """(Korean, English) headline of a state, with the level the mart used that day."""
+    warn, policy, legal = (f"{float(level):g}" for level in (day.warn_level, day.policy_limit, day.legal_limit))
+    return {
+        OK: ("보증운용배수 정상 복귀 (OK)", f"Operating multiple back below the warn level ({warn}×)"),
+        WARN: (f"보증운용배수 경고 수준 {warn}배 도달 (WARN)", f"Operating multiple at or above the warn level ({warn}×)"),
+        BREACH: (f"보증운용배수 {policy}배 초과 (BREACH)", f"Operating multiple above the policy limit ({policy}×)"),
+        LEGAL: (f"보증운용배수 법정한도 {legal}배 초과 (LEGAL)",
+                f"Operating multiple above the legal limit ({legal}×, 지역신용보증재단법 §19)"),
+    }[status]
+
+
 STATE_COLORS = {OK: "#2e7d32", WARN: "#b7791f", BREACH: "#c62828", LEGAL: "#7b1e1e"}
 CHART_CID = "multiple-chart"
 
@@ -96,25 +105,36 @@ def _html(headline: str, subtitle: str, sections: list[Section], color: str = "#
 
 # --- risk alert: 보증운용배수 ------------------------------------------------------------------
 
-def headroom_line(day: Day, levels: Levels) -> tuple[str, str]:
-    headroom = round(levels.policy * day.basic_assets_krw - day.guarantee_balance_krw)
-    korean, english = _millions(abs(headroom))
-    if headroom >= 0:
+def headroom_line(day: Day) -> tuple[str, str]:
+    """The mart's headroom_krw: what can still be guaranteed, or must come off, at the policy limit."""
+    korean, english = _millions(abs(day.headroom_krw))
+    policy = f"{float(day.policy_limit):g}"
+    if day.headroom_krw >= 0:
         return ("추가 보증 여력 / Headroom before the policy limit",
-                f"{korean} 추가 보증 가능 ({english} can still be guaranteed before {levels.policy:g}×)")
+                f"{korean} 추가 보증 가능 ({english} can still be guaranteed before {policy}×)")
     return ("감축 필요액 / Reduction needed",
-            f"보증잔액 {korean} 감축 필요 ({english} must come off to return within {levels.policy:g}×)")
+            f"보증잔액 {korean} 감축 필요 ({english} must come off to return within {policy}×)")
 
 
 def risk_subject(transition: Transition) -> str:
-    korean, _ = STATE_TITLES[transition.status]
+    korean, _ = state_title(transition.status, transition.day)
     return f"[CGF] {korean} — {transition.first_date:%Y-%m-%d}부터 (since {transition.first_date:%Y-%m-%d})"
 
 
-def risk_alert(transition: Transition, latest: Day, levels: Levels, chart_png: bytes,
-               covered: tuple[date, date], to: list[str]) -> EmailMessage:
-    """The e-mail of one change of state of the operating multiple."""
-    korean, english = STATE_TITLES[transition.status]
+def levels_section(day: Day, covered: tuple[date, date]) -> Section:
+    warn, policy, legal = (f"{float(level):g}" for level in (day.warn_level, day.policy_limit, day.legal_limit))
+    return Section("기준 / Levels", [
+        ("경고 / Warn", f"{warn}배 이상 (≥ {warn}×)"),
+        ("정책한도 / Policy limit", f"{policy}배 초과 (> {policy}×)"),
+        ("법정한도 / Legal limit", f"{legal}배 초과 (> {legal}×, 지역신용보증재단법 §19)"),
+        ("이번 적재 기간 / Days loaded in this run", f"{covered[0]:%Y-%m-%d} – {covered[1]:%Y-%m-%d}"),
+    ])
+
+
+def risk_alert(transition: Transition, latest: Day, chart_png: bytes, covered: tuple[date, date],
+               to: list[str]) -> EmailMessage:
+    """The e-mail of one change of state of the operating multiple (state and levels from the mart)."""
+    korean, english = state_title(transition.status, transition.day)
     reached = transition.day
     sections = [
         Section("상태 / State", [
@@ -123,17 +143,13 @@ def risk_alert(transition: Transition, latest: Day, levels: Levels, chart_png: b
             ("도달일 배수 / Multiple on that date", f"{float(reached.operating_multiple):.4f}배 (×)"),
         ]),
         Section(f"최근 현황 / Latest ({latest.as_of_date:%Y-%m-%d})", [
+            ("상태 / State", f"{latest.status}"),
             ("보증운용배수 / Operating multiple", f"{float(latest.operating_multiple):.4f}배 (×)"),
             ("보증잔액 / Guarantee balance", million_won(latest.guarantee_balance_krw)),
             ("기본재산 / Basic assets", million_won(latest.basic_assets_krw)),
-            headroom_line(latest, levels),
+            headroom_line(latest),
         ]),
-        Section("기준 / Levels", [
-            ("경고 / Warn", f"{levels.warn:g}배 이상 (≥ {levels.warn:g}×)"),
-            ("정책한도 / Policy limit", f"{levels.policy:g}배 초과 (> {levels.policy:g}×)"),
-            ("법정한도 / Legal limit", f"{levels.legal:g}배 초과 (> {levels.legal:g}×, 지역신용보증재단법 §19)"),
-            ("이번 적재 기간 / Days loaded in this run", f"{covered[0]:%Y-%m-%d} – {covered[1]:%Y-%m-%d}"),
-        ]),
+        levels_section(latest, covered),
     ]
     footer = ("보증운용배수 = 보증잔액 ÷ 기본재산 (guarantee balance ÷ basic assets). "
               "select * from marts.fct_operating_multiple_daily order by as_of_date desc;")
@@ -145,13 +161,13 @@ def risk_alert(transition: Transition, latest: Day, levels: Levels, chart_png: b
 
 # --- operator alerts -------------------------------------------------------------------------
 
-def rejection_alert(delivery_date: date, violation_count: int, violations: list[tuple], to: list[str]) -> EmailMessage:
+def rejection_alert(rejection: Rejection, violations: list[Violation], to: list[str]) -> EmailMessage:
     """A rejected delivery: its first violations (file, line, column, value, reason), where the rest is."""
+    delivery_date, violation_count = rejection.delivery_date, rejection.violation_count
     day = f"{delivery_date:%Y%m%d}"
-    files = sorted({v[0] for v in violations})
+    files = sorted({v.file for v in violations})
     subject = f"[CGF] 적재 거부 (delivery rejected): {day} — {', '.join(files)}, 위반 {violation_count}건"
-    rows = [(f"{file} line {line}", f"{column or '-'} = {value!r}: {reason}")
-            for file, line, column, value, reason in violations]
+    rows = [(f"{v.file} line {v.line}", f"{v.column or '-'} = {v.value!r}: {v.reason}") for v in violations]
     sections = [
         Section("거부된 적재 / Rejected delivery", [
             ("적재일 / Delivery", f"{day} ({settings.landing_dir() / day})"),
@@ -219,18 +235,29 @@ def quality_alert(run_id: str, data_date: date, failures: list[dict], docs_index
 
 # --- audit follow-up 20-6 ----------------------------------------------------------------------
 
-AUDIT_GROUPS = {
-    "I": ("그룹 I: 서인천·계양·부평", "group I: Seoincheon, Gyeyang, Bupyeong", "감사실장 (head of audit)"),
-    "II": ("그룹 II: 남동·연수·남부·중부", "group II: Namdong, Yeonsu, Nambu, Jungbu", "감사실 부실장 (deputy head)"),
-}
+def won_label(krw: int) -> str:
+    """A threshold as Korean reports write it: 30,000,000 → 3천만원, 100,000,000 → 1억원."""
+    eok, rest = divmod(krw, 100_000_000)
+    man = rest // 10_000
+    parts = [f"{eok:,}억" if eok else ""]
+    if man:
+        parts.append(f"{man // 1000}천만" if man % 1000 == 0 else f"{man:,}만")
+    if rest % 10_000:
+        return f"{krw:,}원"
+    return "".join(parts) + "원"
 
 
-def audit_alert(group: str, day: date, rows: list[dict], threshold_krw: int, pre_audit_krw: int,
-                to: list[str]) -> EmailMessage:
-    """The day's guarantees over the threshold in one audit group; the pre-audit ones marked."""
-    korean_group, english_group, reviewer = AUDIT_GROUPS[group]
+def audit_alert(day: date, rows: list[dict], to: list[str]) -> EmailMessage:
+    """One audit group's guarantees of the day over the review threshold; the pre-audit ones marked.
+
+    Group names, reviewer and thresholds come with the rows (the mart reads them from reference data).
+    """
+    first = rows[0]
+    group, threshold_krw, pre_audit_krw = first["audit_group"], first["review_threshold_krw"], first["pre_audit_threshold_krw"]
+    korean_group, english_group = first["audit_group_name_ko"], first["audit_group_name_en"]
+    reviewer = f"{first['reviewer_ko']} ({first['reviewer_en']})"
     pre_audit = [r for r in rows if r["pre_audit_required"]]
-    subject = (f"[CGF 감사 20-6] {day:%Y-%m-%d} {korean_group} — 3천만원 초과 보증 {len(rows)}건"
+    subject = (f"[CGF 감사 20-6] {day:%Y-%m-%d} {korean_group} — {won_label(threshold_krw)} 초과 보증 {len(rows)}건"
                f" (사전감사 {len(pre_audit)}건)")
     listed = [(f"{'[사전감사] ' if r['pre_audit_required'] else ''}{r['handling_branch_name'] or r['handling_branch_code']}",
                f"{r['event_type']} {r['guarantee_id']} ({r['event_id']}): {r['amount_krw']:,}원, "
@@ -241,14 +268,14 @@ def audit_alert(group: str, day: date, rows: list[dict], threshold_krw: int, pre
             ("일자 / Day", f"{day:%Y-%m-%d}"),
             ("감사 그룹 / Audit group", f"{korean_group} ({english_group})"),
             ("검토자 / Reviewer", reviewer),
-            ("대상 / Guarantees", f"{threshold_krw:,}원 초과 {len(rows)}건 (issued over KRW {threshold_krw:,})"),
-            ("사전감사 / Pre-audit", f"{pre_audit_krw:,}원 초과 {len(pre_audit)}건 (over KRW {pre_audit_krw:,})"),
+            ("대상 / Guarantees", f"{won_label(threshold_krw)} 초과 {len(rows)}건 (issued over KRW {threshold_krw:,})"),
+            ("사전감사 / Pre-audit", f"{won_label(pre_audit_krw)} 초과 {len(pre_audit)}건 (over KRW {pre_audit_krw:,})"),
         ]),
         Section("보증 목록 / Guarantees (지점 / branch: 종류 보증번호 (이벤트): 금액, 상품, 은행)", listed),
         Section("조회 / Query", [("SQL", "select * from marts.fct_audit_large_guarantees_daily "
                                          f"where as_of_date = '{day}' and audit_group = '{group}';")]),
     ]
     headline = f"지점별 감사 20-6: {korean_group}, {day:%Y-%m-%d}"
-    subtitle = f"Audit follow-up 20-6: guarantees over KRW 30 million, {english_group}"
+    subtitle = f"Audit follow-up 20-6: guarantees over KRW {threshold_krw:,}, {english_group}"
     return _message(subject, to, _text(headline, subtitle, sections), _html(headline, subtitle, sections),
                     message_key=f"audit-{group}-{day:%Y%m%d}")

@@ -1,13 +1,11 @@
-"""보증운용배수 (operating multiple) levels and the changes of state the risk alert reports.
+"""The changes of state of the 보증운용배수 (operating multiple) that the risk alert reports.
 
-OK below the warn level, WARN at or above it, BREACH above the policy limit, LEGAL above the
-legal limit (지역신용보증재단법 §19). The three levels come from Airflow Variables
-(cgf_multiple_warn_level, cgf_multiple_policy_limit, cgf_multiple_legal_limit), else from the
-environment (CGF_MULTIPLE_WARN_LEVEL, …), else the defaults 9 / 10 / 15.
+The state of each day is not computed here: marts.fct_operating_multiple_daily classifies
+every day (OK / WARN / BREACH / LEGAL, with the levels it used), and this module only finds
+where that state changes.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -15,26 +13,22 @@ from typing import Iterable
 
 OK, WARN, BREACH, LEGAL = "OK", "WARN", "BREACH", "LEGAL"
 SEVERITY = {OK: 0, WARN: 1, BREACH: 2, LEGAL: 3}
-
-
-@dataclass(frozen=True)
-class Levels:
-    warn: float = 9.0
-    policy: float = 10.0
-    legal: float = 15.0
-
-    def __post_init__(self) -> None:
-        if not self.warn <= self.policy <= self.legal:
-            raise ValueError(f"multiple levels must rise: warn {self.warn} ≤ policy {self.policy} ≤ legal {self.legal}")
+MART_COLUMNS = ("as_of_date", "guarantee_balance_krw", "basic_assets_krw", "operating_multiple", "status",
+                "headroom_krw", "warn_level", "policy_limit", "legal_limit")
 
 
 @dataclass(frozen=True)
 class Day:
-    """One row of marts.fct_operating_multiple_daily."""
+    """One row of marts.fct_operating_multiple_daily (the columns of MART_COLUMNS)."""
     as_of_date: date
     guarantee_balance_krw: int
     basic_assets_krw: int
     operating_multiple: Decimal | float | None
+    status: str | None
+    headroom_krw: int | None
+    warn_level: Decimal | float
+    policy_limit: Decimal | float
+    legal_limit: Decimal | float
 
 
 @dataclass(frozen=True)
@@ -53,48 +47,13 @@ class Transition:
         return SEVERITY[self.status] > SEVERITY[self.previous]
 
 
-def _setting(variable: str, env: str, default: float) -> float:
-    try:
-        from airflow.sdk import Variable
-
-        value = Variable.get(variable, default=None)
-    except Exception:  # outside a task (CLI, tests) there may be no Variable store to ask
-        value = None
-    if value in (None, ""):
-        value = os.environ.get(env) or default
-    return float(value)
-
-
-def configured_levels() -> Levels:
-    return Levels(
-        warn=_setting("cgf_multiple_warn_level", "CGF_MULTIPLE_WARN_LEVEL", Levels.warn),
-        policy=_setting("cgf_multiple_policy_limit", "CGF_MULTIPLE_POLICY_LIMIT", Levels.policy),
-        legal=_setting("cgf_multiple_legal_limit", "CGF_MULTIPLE_LEGAL_LIMIT", Levels.legal),
-    )
-
-
-def classify(multiple: Decimal | float | None, levels: Levels) -> str | None:
-    """The state of one day's multiple; None when it is undefined (no basic assets)."""
-    if multiple is None:
-        return None
-    value = float(multiple)
-    if value > levels.legal:
-        return LEGAL
-    if value > levels.policy:
-        return BREACH
-    if value >= levels.warn:
-        return WARN
-    return OK
-
-
-def transitions(days: Iterable[Day], previous: str, levels: Levels) -> list[Transition]:
-    """Every change of state over `days` (in date order), starting from state `previous`."""
+def transitions(days: Iterable[Day], previous: str) -> list[Transition]:
+    """Every change of the mart's status over `days` (in date order), starting from `previous`."""
     found = []
     current = previous
     for day in days:
-        status = classify(day.operating_multiple, levels)
-        if status is None or status == current:
+        if day.status is None or day.status == current:
             continue
-        found.append(Transition(current, status, day))
-        current = status
+        found.append(Transition(current, day.status, day))
+        current = day.status
     return found

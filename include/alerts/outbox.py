@@ -20,6 +20,7 @@ from pathlib import Path
 
 import psycopg
 
+from include.alerts import recipients
 from include.warehouse import settings
 
 log = logging.getLogger(__name__)
@@ -27,12 +28,6 @@ log = logging.getLogger(__name__)
 SMTP_CONN_ID = "smtp_default"
 DELIVERY_LOCK_ID = 7_700_002  # advisory lock: one sender at a time (a failure callback and send_alerts)
 KIND_HEADER = "X-CGF-Alert-Kind"  # RISK, OPS, AUDIT-I, AUDIT-II: whom to address when To is empty
-RECIPIENTS_BY_KIND = {
-    "RISK": "CGF_ALERT_TO",
-    "OPS": "CGF_OPS_ALERT_TO",
-    "AUDIT-I": "CGF_AUDIT_GROUP1_TO",
-    "AUDIT-II": "CGF_AUDIT_GROUP2_TO",
-}
 
 
 @dataclass
@@ -112,7 +107,7 @@ def _recipients_for_sending(message: EmailMessage) -> list[str]:
     """The recipients; an alert queued before any were configured gets today's."""
     to = _addresses(message)
     if not to:
-        to = settings.recipients(RECIPIENTS_BY_KIND.get(str(message.get(KIND_HEADER)), ""))
+        to = recipients.recipients_of(str(message.get(KIND_HEADER)))
         if to:
             message["To"] = ", ".join(to)
     return to
@@ -154,7 +149,7 @@ def _deliver_one(hook, path: Path, conn: psycopg.Connection | None, report: Deli
     to = _recipients_for_sending(message)
     if not to:
         report.waiting.append(path.name)
-        report.reason = f"no recipients: set {RECIPIENTS_BY_KIND.get(str(message.get(KIND_HEADER)), 'them')}"
+        report.reason = f"no recipients: set {recipients.setting_of(str(message.get(KIND_HEADER))) or 'them'}"
         return
     sender = hook.from_email or str(message["From"])
     # the hook builds its own (HTML-only) MIME message; ours (text + HTML + inline chart) is

@@ -1,9 +1,9 @@
 """The alerts of the nightly run: what to tell whom, once.
 
-- Risk (보증운용배수): one e-mail per change of state (OK → WARN → BREACH → LEGAL, and back)
-  over the days loaded since the last notified day, to CGF_ALERT_TO.
-- Audit follow-up 20-6: per data day and audit group, the guarantees over 30 million won, to
-  CGF_AUDIT_GROUP1_TO / CGF_AUDIT_GROUP2_TO.
+- Risk (보증운용배수): one e-mail per change of state of the mart's status (OK → WARN → BREACH → LEGAL, and back)
+  over the days loaded since the last notified day.
+- Audit follow-up 20-6: per data day and audit group, the guarantees over the review threshold
+  (reference.ref_audit_thresholds), to the recipients of the group (include.alerts.recipients).
 - Operators (CGF_OPS_ALERT_TO): a failed task, a rejected delivery, a delivery missing past
   the sensor's timeout (queue_task_failure, called by include.alerts.notifier) and a failed quality
   suite (include.quality.checks).
@@ -20,19 +20,11 @@ from datetime import date, timedelta
 
 import psycopg
 
-from include.alerts import mail, outbox
-from include.alerts.levels import (
-    OK,
-    Day,
-    Levels,
-    classify,
-    configured_levels,
-    transitions,
-)
-from include.alerts.outbox import outbox_summary  # noqa: F401  (the CLI's summary calls alerts.outbox_summary)
-from include.ingest.loader import Rejection, blocking_rejection
+from include.alerts import mail, outbox, recipients
+from include.alerts.multiple_states import MART_COLUMNS, OK, Day, transitions
+from include.ingest.rejections import blocking_rejection, first_violations
 from include.ingest.schema import ensure_schemas
-from include.warehouse import db, settings
+from include.warehouse import db
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +33,6 @@ AUDIT_STREAM = "audit_large_guarantees"
 MULTIPLE_MART = "marts.fct_operating_multiple_daily"
 AUDIT_MART = "marts.fct_audit_large_guarantees_daily"
 AUDIT_FIRST_RUN_DAYS = 7  # a first run over years of history mails the last week, not every day since 2019
-AUDIT_RECIPIENTS = {"I": "CGF_AUDIT_GROUP1_TO", "II": "CGF_AUDIT_GROUP2_TO"}
 
 
 def _relation_exists(conn: psycopg.Connection, name: str) -> bool:
@@ -67,16 +58,16 @@ def _save_stream(conn: psycopg.Connection, stream: str, status: str, since: date
 
 def _multiple_days(conn: psycopg.Connection, after: date | None, since: date | None = None) -> list[Day]:
     rows = conn.execute(
-        f"select as_of_date, guarantee_balance_krw, basic_assets_krw, operating_multiple from {MULTIPLE_MART} "
+        f"select {', '.join(MART_COLUMNS)} from {MULTIPLE_MART} "
         "where as_of_date > coalesce(%s, '-infinity'::date) and as_of_date >= coalesce(%s, '-infinity'::date) "
         "order by as_of_date", (after, since)).fetchall()
     return [Day(*row) for row in rows]
 
 
-def _state_before(conn: psycopg.Connection, day: date, levels: Levels) -> str:
-    """The state of the multiple on the day before `day` (OK when there is none)."""
+def _state_before(conn: psycopg.Connection, day: date) -> str:
+    """The mart's state of the multiple on the day before `day` (OK when there is none)."""
     previous = _multiple_days(conn, after=day - timedelta(days=2), since=day - timedelta(days=1))
-    return (classify(previous[0].operating_multiple, levels) if previous else None) or OK
+    return (previous[0].status if previous else None) or OK
 
 
 def queue_multiple_alerts(restated_from: date | None = None) -> dict:
@@ -86,7 +77,6 @@ def queue_multiple_alerts(restated_from: date | None = None) -> dict:
     again from the state the day before: a change the correction reveals is mailed, and the ones
     already mailed are not (the alert key names the state and its first date).
     """
-    levels = configured_levels()
     with db.connect() as conn:
         ensure_schemas(conn)
         if not _relation_exists(conn, MULTIPLE_MART):
@@ -96,13 +86,13 @@ def queue_multiple_alerts(restated_from: date | None = None) -> dict:
             stored_status, stored_since, through = _lock_stream(conn, MULTIPLE_STREAM)
             status, since = stored_status, stored_since
             if restated_from is not None and through is not None and restated_from <= through:
-                status, through = _state_before(conn, restated_from, levels), restated_from - timedelta(days=1)
+                status, through = _state_before(conn, restated_from), restated_from - timedelta(days=1)
             days = _multiple_days(conn, after=through)
             if not days:
                 return {"status": status, "new_days": 0, "queued": []}
-            changes = transitions(days, status, levels)
+            changes = transitions(days, status)
             history = _multiple_days(conn, None, since=days[-1].as_of_date - timedelta(days=366))
-            queued = [_queue_risk_alert(conn, change, days, history, levels) for change in changes]
+            queued = [_queue_risk_alert(conn, change, days, history) for change in changes]
             if changes:
                 status, since = changes[-1].status, changes[-1].first_date
             elif status != stored_status:
@@ -113,17 +103,17 @@ def queue_multiple_alerts(restated_from: date | None = None) -> dict:
             "queued": [q for q in queued if q]}
 
 
-def _queue_risk_alert(conn, change, days: list[Day], history: list[Day], levels: Levels) -> str | None:
+def _queue_risk_alert(conn, change, days: list[Day], history: list[Day]) -> str | None:
     from include.alerts.chart import (  # matplotlib: only when needed
         last_twelve_months,
         render_chart,
     )
 
-    chart = render_chart(last_twelve_months(history), levels, change.first_date)
-    message = mail.risk_alert(change, days[-1], levels, chart, (days[0].as_of_date, days[-1].as_of_date),
-                                    settings.recipients("CGF_ALERT_TO"))
+    chart = render_chart(last_twelve_months(history), change.first_date)
+    message = mail.risk_alert(change, days[-1], chart, (days[0].as_of_date, days[-1].as_of_date),
+                              recipients.recipients_of(recipients.RISK))
     key = f"multiple:{change.status}:{change.first_date.isoformat()}"
-    return key if outbox.queue(conn, key, "RISK", message, change.first_date) else None
+    return key if outbox.queue(conn, key, recipients.RISK, message, change.first_date) else None
 
 
 # --- audit follow-up 20-6 --------------------------------------------------------------------
@@ -139,7 +129,7 @@ def _audit_rows(conn: psycopg.Connection, after: date, through: date) -> dict[tu
         "order by as_of_date, audit_group, amount_krw desc, event_id", (after, through)).fetchall()
     grouped = defaultdict(list)
     for row in rows:
-        if row["audit_group"] in AUDIT_RECIPIENTS:
+        if recipients.setting_of(recipients.audit_kind(row["audit_group"] or "")):
             grouped[(row["as_of_date"], row["audit_group"])].append(row)
         else:
             log.warning("guarantee event %s has no audit group: not mailed", row["event_id"])
@@ -147,7 +137,7 @@ def _audit_rows(conn: psycopg.Connection, after: date, through: date) -> dict[tu
 
 
 def queue_audit_alerts() -> dict:
-    """Queue one e-mail per audit group and data day with guarantees over 30 million won."""
+    """Queue one e-mail per audit group and data day with guarantees over the review threshold."""
     with db.connect() as conn:
         ensure_schemas(conn)
         if not _relation_exists(conn, AUDIT_MART):
@@ -161,10 +151,10 @@ def queue_audit_alerts() -> dict:
             after = through or latest - timedelta(days=AUDIT_FIRST_RUN_DAYS)
             queued = []
             for (day, group), rows in sorted(_audit_rows(conn, after, latest).items()):
-                message = mail.audit_alert(group, day, rows, *settings.audit_thresholds_krw(),
-                                                 settings.recipients(AUDIT_RECIPIENTS[group]))
+                kind = recipients.audit_kind(group)
+                message = mail.audit_alert(day, rows, recipients.recipients_of(kind))
                 key = f"audit:{group}:{day.isoformat()}"
-                if outbox.queue(conn, key, f"AUDIT-{group}", message, day):
+                if outbox.queue(conn, key, kind, message, day):
                     queued.append(key)
             _save_stream(conn, AUDIT_STREAM, OK, None, latest)
     log.info("audit 20-6: %d e-mail(s) queued for the days after %s through %s", len(queued), after, latest)
@@ -172,15 +162,6 @@ def queue_audit_alerts() -> dict:
 
 
 # --- operators: failed tasks -----------------------------------------------------------------
-
-def _rejection_message(conn: psycopg.Connection, rejection: Rejection, to: list[str]):
-    load_id, day, sha, count = (rejection.load_id, rejection.delivery_date, rejection.manifest_sha256,
-                                rejection.violation_count)
-    violations = conn.execute(
-        "select file_name, line_no, column_name, value, reason from ops.rejections where load_id = %s "
-        "order by rejection_id limit 5", (load_id,)).fetchall()
-    return f"rejected:{day.isoformat()}:{sha[:16]}", mail.rejection_alert(day, count, violations, to)
-
 
 def queue_task_failure(dag_id: str, task_id: str, run_id: str, try_number: int, error: BaseException | None,
                        log_url: str | None = None, missing_delivery: date | None = None,
@@ -190,7 +171,7 @@ def queue_task_failure(dag_id: str, task_id: str, run_id: str, try_number: int, 
     A failed load with a rejected delivery is reported as that rejection (once per delivery
     version); a sensor timeout as the missing delivery; anything else as the failed task.
     """
-    to = settings.recipients("CGF_OPS_ALERT_TO")
+    to = recipients.recipients_of(recipients.OPS)
     try:
         conn = db.connect(connect_timeout=10)
     except Exception as exc:  # the warehouse itself may be what failed: the file alone must do
@@ -201,7 +182,7 @@ def queue_task_failure(dag_id: str, task_id: str, run_id: str, try_number: int, 
             ensure_schemas(conn)
         rejection = blocking_rejection(conn) if conn is not None and task_id == "check_deliveries" else None
         if rejection:
-            key, message = _rejection_message(conn, rejection, to)
+            key, message = rejection.alert_key, mail.rejection_alert(rejection, first_violations(conn, rejection), to)
         elif missing_delivery is not None:
             key = f"missing:{missing_delivery.isoformat()}"
             message = mail.missing_delivery_alert(missing_delivery, waited, to)
@@ -209,7 +190,7 @@ def queue_task_failure(dag_id: str, task_id: str, run_id: str, try_number: int, 
             key = f"failed:{dag_id}:{run_id}:{task_id}:{try_number}"
             message = mail.task_failure_alert(dag_id, task_id, run_id, try_number,
                                                     f"{type(error).__name__}: {error}", log_url, to)
-        queued = outbox.queue(conn, key, "OPS", message)
+        queued = outbox.queue(conn, key, recipients.OPS, message)
         if conn is not None:
             conn.commit()
         outbox.deliver_pending(conn)

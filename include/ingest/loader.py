@@ -20,6 +20,11 @@ import psycopg
 
 from include.ingest.contract import FILES, LINEAGE_COLUMNS, MANIFEST_FILE
 from include.ingest.extract_files import file_sha256
+from include.ingest.rejections import (
+    SHOWN_VIOLATIONS,
+    first_violations,
+    stored_rejection,
+)
 from include.ingest.schema import ensure_schemas
 from include.ingest.validation import (
     CheckedDelivery,
@@ -31,7 +36,6 @@ from include.ingest.validation import (
 log = logging.getLogger(__name__)
 
 LOAD_LOCK_ID = 7_700_001  # advisory lock: one loader at a time per warehouse
-SHOWN_VIOLATIONS = 5
 
 
 class DeliveryRejected(RuntimeError):
@@ -109,16 +113,6 @@ def _last_loaded_before(known: dict[date, _DayVersions], day: date) -> date | No
     return max(earlier) if earlier else None
 
 
-def _stored_rejection(conn: psycopg.Connection, day: date, sha: str) -> DeliveryRejected:
-    load_id, count = conn.execute(
-        "select load_id, violation_count from ops.deliveries where delivery_date = %s "
-        "and manifest_sha256 = %s and status = 'REJECTED' order by load_id desc limit 1", (day, sha)).fetchone()
-    shown = conn.execute(
-        "select file_name, line_no, column_name, value, reason from ops.rejections "
-        "where load_id = %s order by rejection_id limit %s", (load_id, SHOWN_VIOLATIONS)).fetchall()
-    return DeliveryRejected(day, [Violation(*r) for r in shown], count)
-
-
 def load_landing(conn: psycopg.Connection, landing: Path,
                  progress: Callable[[int, int, date, int], None] | None = None) -> LoadReport:
     """Load every pending complete delivery in date order, up to the first rejected one.
@@ -149,7 +143,8 @@ def load_landing(conn: psycopg.Connection, landing: Path,
                 report.already_loaded += 1
                 continue
             if sha in versions.rejected_sha:
-                report.rejected = _stored_rejection(conn, day, sha)
+                stored = stored_rejection(conn, day, sha)
+                report.rejected = DeliveryRejected(day, first_violations(conn, stored), stored.violation_count)
                 break
             try:
                 rows = load_delivery(conn, folder)
@@ -241,25 +236,6 @@ def _copy_delivery(conn: psycopg.Connection, checked: CheckedDelivery) -> int:
             copy.write(buffer.getvalue())
     log.debug("delivery %s loaded as load %d: %s", day.strftime("%Y%m%d"), load_id, counts)
     return sum(counts.values())
-
-
-@dataclass(frozen=True)
-class Rejection:
-    load_id: int
-    delivery_date: date
-    manifest_sha256: str
-    violation_count: int
-    message: str
-
-
-def blocking_rejection(conn: psycopg.Connection) -> Rejection | None:
-    """The rejected delivery version that later deliveries wait for (none once it is re-sent)."""
-    row = conn.execute(
-        "select d.load_id, d.delivery_date, d.manifest_sha256, d.violation_count, d.message "
-        "from ops.deliveries d where d.status = 'REJECTED' and not exists (select 1 from ops.deliveries l "
-        "where l.delivery_date = d.delivery_date and l.status = 'LOADED' and l.load_id > d.load_id) "
-        "order by d.delivery_date, d.load_id desc limit 1").fetchone()
-    return Rejection(*row) if row else None
 
 
 def waiting_deliveries(conn: psycopg.Connection, landing: Path) -> list[date]:

@@ -24,13 +24,16 @@ def configure() -> None:
         "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Seoul",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
         "AIRFLOW__OPENLINEAGE__DISABLED": "True",
-        "AIRFLOW__COSMOS__ENABLE_CACHE": "False",
         "AIRFLOW__COSMOS__PROPAGATE_LOGS": "False",
+        "AIRFLOW__COSMOS__CACHE_DIR": str(settings.state_dir() / "cosmos_cache"),  # a cache: any worker rebuilds it
         "DO_NOT_TRACK": "1",
         "SCARF_ANALYTICS": "false",
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
+    venv_bin = str(Path(sys.executable).parent)  # Cosmos looks for `dbt` on PATH, activated venv or not
+    if venv_bin not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join(p for p in (venv_bin, os.environ.get("PATH")) if p)
 
 
 def ensure_metadata_db() -> None:

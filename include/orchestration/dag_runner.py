@@ -8,7 +8,7 @@ from pathlib import Path
 from types import ModuleType
 
 from include.orchestration import airflow_env
-from include.warehouse import settings
+from include.warehouse import db, settings
 
 
 @dataclass
@@ -45,6 +45,10 @@ def run_nightly(run_day: date | None = None) -> DagRunResult:
 
     airflow_env.configure()
     airflow_env.ensure_metadata_db()
+    # imported here, not at the top: it imports Airflow, which reads its settings once, at import
+    from include.transform import cosmos_dbt
+
+    cosmos_dbt.point_connection_at(db.warehouse_url())
     from airflow import settings as airflow_settings
 
     if airflow_settings.Session is None:

@@ -16,7 +16,6 @@ from datetime import date, datetime, timedelta, timezone
 import psycopg
 
 from include.alerts import mail, outbox
-from include.alerts.levels import configured_levels
 from include.ingest.schema import ensure_schemas
 from include.quality import gx_suites
 from include.warehouse import db, settings
@@ -40,6 +39,14 @@ def quality_window(conn: psycopg.Connection, restated_from: date | None = None) 
     if restated_from is not None:
         first = min(first, restated_from)
     return first, latest
+
+
+def suite_parameters(conn: psycopg.Connection) -> dict[str, int]:
+    """Parameters of the suites, from reference data: e.g. daily_review_krw, pre_audit_krw (감사 20-6)."""
+    if conn.execute("select to_regclass('reference.ref_audit_thresholds')").fetchone()[0] is None:
+        return {}
+    rows = conn.execute("select lower(threshold_code) || '_krw', amount_krw from reference.ref_audit_thresholds")
+    return {name: int(amount) for name, amount in rows}
 
 
 def missing_relations(conn: psycopg.Connection, suite: gx_suites.SuiteFile) -> list[str]:
@@ -86,10 +93,9 @@ def run_quality_checks(run_id: str | None = None, restated_from: date | None = N
             return {"skipped": "nothing loaded yet"}
         suites = gx_suites.suite_files()
         missing = {s.name: missing_relations(conn, s) for s in suites}
+        parameters = suite_parameters(conn)
     rows = [relation_missing_row(s, missing[s.name]) for s in suites if missing[s.name]]
     present = [s for s in suites if not missing[s.name]]
-    levels = configured_levels()
-    parameters = {"warn_level": levels.warn, "policy_limit": levels.policy, "legal_limit": levels.legal}
     if present:
         rows += gx_suites.validate(url, present, window, parameters, run_id)
     failures = operator_failures(rows)

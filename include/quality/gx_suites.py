@@ -2,7 +2,8 @@
 
 The suites are the versioned files in expectations/ (one JSON ExpectationSuite each). Their
 meta.cgf says what each validates: `query` (SQL with {window_from} / {window_to}, the days
-of the run) and `relations` (what must exist). Data Docs (HTML) are written to
+of the run; other {name}s are the suite parameters from reference data) and `relations` (what
+must exist). Data Docs (HTML) are written to
 settings.gx_data_docs_dir().
 """
 from __future__ import annotations
@@ -28,8 +29,13 @@ class SuiteFile:
     query: str
     relations: tuple[str, ...]
 
-    def batch_query(self, window: tuple[date, date]) -> str:
-        return self.query.replace("{window_from}", window[0].isoformat()).replace("{window_to}", window[1].isoformat())
+    def batch_query(self, window: tuple[date, date], parameters: dict | None = None) -> str:
+        """The suite's SQL for the days of the run; {name} placeholders take the suite parameters."""
+        values = {**(parameters or {}), "window_from": window[0].isoformat(), "window_to": window[1].isoformat()}
+        query = self.query
+        for name, value in values.items():
+            query = query.replace("{" + name + "}", str(value))
+        return query
 
 
 def suite_files(folder: Path | None = None) -> list[SuiteFile]:
@@ -80,7 +86,7 @@ def validate(url: str, suites: list[SuiteFile], window: tuple[date, date], param
     source = context.data_sources.add_postgres(DATASOURCE, connection_string=url)
     definitions = []
     for suite_file in suites:
-        asset = source.add_query_asset(suite_file.name, query=suite_file.batch_query(window))
+        asset = source.add_query_asset(suite_file.name, query=suite_file.batch_query(window, parameters))
         batch = asset.add_batch_definition_whole_table("days_of_the_run")
         suite = context.suites.add(gx.ExpectationSuite(**suite_file.definition))
         definitions.append(context.validation_definitions.add(

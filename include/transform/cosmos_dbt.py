@@ -1,66 +1,144 @@
-"""Shared dbt settings for Cosmos (one ProfileConfig for every DAG) and for dbt run by hand."""
+"""dbt in Airflow through Cosmos: one shared ProfileConfig, the dbt task group, the mart Assets.
+
+The profile comes from the Airflow connection `cgf_warehouse` (a Cosmos ProfileMapping), so
+dbt connects wherever the worker's connection points, resolved when the task runs. By default
+that connection is derived from CGF_WAREHOUSE_URL (include.warehouse.settings), the same URL
+the loader and the quality step use; in a deployment it can be an Airflow connection instead.
+
+The execution mode was chosen by measurement (see README, "dbt in Airflow"): WATCHER runs one
+`dbt build` (dbt's own threads) and shows one task per model in the Airflow UI, which keeps
+the nightly run as fast as a plain `dbt build`; LOCAL runs one dbt invocation per model.
+"""
 from __future__ import annotations
 
-from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig
+import os
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import quote, urlsplit
 
+from airflow.sdk import TriggerRule
+from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+from cosmos.constants import PRODUCER_WATCHER_TASK_ID, ExecutionMode, LoadMode, SeedRenderingBehavior, TestBehavior
+from cosmos.profiles import PostgresUserPasswordProfileMapping
+
+from include.transform.levels import configured_levels
 from include.warehouse import settings
 from include.warehouse.db import url_parts
-from include.warehouse.embedded import embedded_url
 
+CONN_ID = "cgf_warehouse"
 PROFILE_NAME = "cgf_warehouse"
 TARGET_NAME = "warehouse"
+MART_SCHEMA = "marts"
+EXECUTION_MODE = ExecutionMode(os.environ.get("CGF_COSMOS_EXECUTION_MODE", ExecutionMode.WATCHER.value))
+DBT_THREADS = 2
+
+class WarehouseProfileMapping(PostgresUserPasswordProfileMapping):
+    """The Postgres profile of the `cgf_warehouse` connection; a connection without a password
+    (a server that authenticates otherwise) gets an empty one instead of Cosmos's error."""
+
+    required_fields = ["host", "user", "dbname"]
+
+    @property
+    def mock_profile(self) -> dict:
+        return {**super().mock_profile, "password": "mock_value"}  # rendering the DAG connects nowhere
+
+    def get_dbt_value(self, name: str):
+        value = super().get_dbt_value(name)
+        return "" if name == "password" and value is None else value
+
 
 profile_config = ProfileConfig(
     profile_name=PROFILE_NAME,
     target_name=TARGET_NAME,
-    profiles_yml_filepath=settings.DBT_PROJECT_DIR / "profiles.yml",
+    profile_mapping=WarehouseProfileMapping(conn_id=CONN_ID, profile_args={"schema": "public", "threads": DBT_THREADS}),
 )
-project_config = ProjectConfig(dbt_project_path=settings.DBT_PROJECT_DIR)
-execution_config = ExecutionConfig(dbt_project_path=settings.DBT_PROJECT_DIR)
 
 
-def dbt_env(url: str | None = None) -> dict[str, str]:
-    """Environment the profiles.yml reads (CGF_PG_*), from the warehouse URL.
-
-    Computed without starting anything: the embedded server's URL is known in advance.
-    """
-    parts = url_parts(url or settings.configured_warehouse_url() or embedded_url())
-    return {
-        "CGF_PG_HOST": parts["host"],
-        "CGF_PG_PORT": str(parts["port"]),
-        "CGF_PG_USER": parts["user"],
-        "CGF_PG_PASSWORD": parts["password"],
-        "CGF_PG_DBNAME": parts["dbname"],
-    }
+def airflow_connection_uri(url: str) -> str:
+    """The Airflow connection URI (AIRFLOW_CONN_CGF_WAREHOUSE) of a postgresql:// URL."""
+    parts = urlsplit(url)
+    user = quote(parts.username or "postgres", safe="")
+    password = f":{quote(parts.password, safe='')}" if parts.password else ""
+    return f"postgres://{user}{password}@{parts.hostname or '127.0.0.1'}:{parts.port or 5432}{parts.path or '/postgres'}"
 
 
-def build_operator(**kwargs):
-    """`dbt build` through Cosmos, connected to the warehouse current at run time.
+def point_connection_at(url: str) -> None:
+    """Make the `cgf_warehouse` connection of this process (and its tasks) the warehouse at `url`."""
+    os.environ[f"AIRFLOW_CONN_{CONN_ID.upper()}"] = airflow_connection_uri(url)
 
-    The connection is resolved when the task runs, not when the DAG file is parsed, so one DAG
-    serves whatever CGF_WAREHOUSE_URL the worker has.
-    """
-    from cosmos.operators.local import DbtBuildLocalOperator
 
-    class WarehouseDbtBuildOperator(DbtBuildLocalOperator):
-        def get_env(self, context):
-            from include.alerts.levels import configured_levels
+def multiple_level(name: str) -> str:
+    """A 보증운용배수 level for dbt, resolved when the task runs (Airflow Variable, else environment)."""
+    return configured_levels().as_dbt_env()[name]
 
-            env = super().get_env(context)
-            env.update(dbt_env())
-            levels = configured_levels()  # Airflow Variables, else environment, else 9/10/15
-            env.update(CGF_MULTIPLE_WARN_LEVEL=str(levels.warn), CGF_MULTIPLE_POLICY_LIMIT=str(levels.policy),
-                       CGF_MULTIPLE_LEGAL_LIMIT=str(levels.legal))
-            return env
 
-        def calculate_openlineage_events_completes(self, *args, **kwargs) -> bool:
-            return False  # no OpenLineage here: skip parsing dbt artifacts for lineage events
+USER_DEFINED_MACROS = {"multiple_level": multiple_level}  # the DAG registers it for the templates below
+LEVEL_ENV_TEMPLATES = {name: "{{ multiple_level('%s') }}" % name for name in
+                       ("CGF_MULTIPLE_WARN_LEVEL", "CGF_MULTIPLE_POLICY_LIMIT", "CGF_MULTIPLE_LEGAL_LIMIT")}
 
-    return WarehouseDbtBuildOperator(
-        project_dir=str(settings.DBT_PROJECT_DIR),
+
+def dbt_task_group(group_id: str = "dbt_build", **task_group_kwargs) -> DbtTaskGroup:
+    """The dbt project as an Airflow task group: seeds, models and their tests, one task per node."""
+    group = DbtTaskGroup(
+        group_id=group_id,
+        project_config=ProjectConfig(dbt_project_path=settings.DBT_PROJECT_DIR, partial_parse=True),
         profile_config=profile_config,
-        append_env=True,
-        install_deps=False,
-        emit_datasets=False,
-        **kwargs,
+        execution_config=ExecutionConfig(execution_mode=EXECUTION_MODE),
+        render_config=RenderConfig(
+            load_method=LoadMode.DBT_LS,
+            test_behavior=TestBehavior.AFTER_ALL,  # one `dbt test` after the build (measured: see README)
+            seed_rendering_behavior=SeedRenderingBehavior.NONE,  # the producer's `dbt build` loads them anyway
+            emit_datasets=False,  # publish_marts emits one Asset per mart instead
+            enable_mock_profile=True,  # rendering the DAG needs no database
+        ),
+        operator_args={
+            "env": LEVEL_ENV_TEMPLATES,
+            "append_env": True,
+            "install_deps": False,
+            "execution_timeout": timedelta(minutes=30),
+        },
+        **task_group_kwargs,
     )
+    if EXECUTION_MODE == ExecutionMode.WATCHER:
+        _consumers_after_producer(group)
+    return group
+
+
+def _consumers_after_producer(group: DbtTaskGroup) -> None:
+    """The per-model tasks read what the one `dbt build` (the producer) reported, once it is done.
+
+    Cosmos starts them beside the producer, to show progress live; a run that executes one task at
+    a time (`dag.test()`, `make run`) would then wait in a sensor for a producer that never starts.
+    Downstream of it (whatever its outcome, so Cosmos's fallback of running a model on its own
+    still works) they resolve at once, and the run costs one `dbt build`.
+    """
+    producer = group.get_child_by_label(PRODUCER_WATCHER_TASK_ID)
+    for root in group.get_roots():
+        if root is not producer:
+            producer >> root
+            root.trigger_rule = TriggerRule.ALL_DONE
+
+
+def mart_names(task_group: DbtTaskGroup) -> list[str]:
+    """The models of the dbt project that land in the marts schema (from dbt's own node list)."""
+    marts = []
+    for node in task_group.dbt_graph.filtered_nodes.values():
+        if node.resource_type.value == "model" and Path(node.file_path).parent.name == MART_SCHEMA:
+            marts.append(node.name)
+    return sorted(marts)
+
+
+def source_freshness(task_id: str = "source_freshness", **kwargs):
+    """`dbt source freshness` of raw: warns after 2 days without a load, fails after 4 (_sources.yml)."""
+    from cosmos.operators.local import DbtSourceLocalOperator
+
+    return DbtSourceLocalOperator(
+        task_id=task_id, project_dir=str(settings.DBT_PROJECT_DIR), profile_config=profile_config,
+        select=["source:raw"], append_env=True, install_deps=False, emit_datasets=False, **kwargs)
+
+
+def dbt_env(url: str) -> dict[str, str]:
+    """Environment of profiles.yml (CGF_PG_*) for dbt run by hand (`make docs`, tests)."""
+    parts = url_parts(url)
+    return {"CGF_PG_HOST": parts["host"], "CGF_PG_PORT": str(parts["port"]), "CGF_PG_USER": parts["user"],
+            "CGF_PG_PASSWORD": parts["password"], "CGF_PG_DBNAME": parts["dbname"]}
