@@ -109,7 +109,7 @@ def good_delivery(day: date, n: int = 1) -> dict[str, list[dict]]:
     }
 
 
-__all__ = ["FILES_BY_NAME", "write_delivery", "good_delivery", "guarantee", "repayment", "contribution", "employee"]
+__all__ = ["FILES_BY_NAME", "contribution", "employee", "good_delivery", "guarantee", "repayment", "write_delivery"]
 
 
 def rewrite_manifest(folder: Path) -> None:

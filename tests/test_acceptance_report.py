@@ -117,7 +117,8 @@ def test_headcount_against_quota_on_2021_01_04(marts):
         select org_unit_code, sum(active_count) from marts.rpt_headcount_vs_quota
         where as_of_date = '2021-01-04' group by org_unit_code"""))
     assert units == REPORT_UNITS
-    on_leave = rows(marts, "select sum(on_leave_count) from marts.rpt_headcount_vs_quota where as_of_date = '2021-01-04'")
+    on_leave = rows(marts, "select sum(on_leave_count) from marts.rpt_headcount_vs_quota "
+                           "where as_of_date = '2021-01-04'")
     assert on_leave[0][0] == 2
 
 

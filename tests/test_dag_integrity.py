@@ -1,6 +1,7 @@
 """DAG integrity: every DAG in dags/ imports, has tags, retries, a schedule and no cycles."""
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -41,7 +42,7 @@ def test_nightly_dag_shape(dag_bag):
     chain = ["wait_for_delivery", "load_deliveries", "anything_to_build", "dbt_build.dbt_producer_watcher",
              "dbt_build.fct_operating_multiple_daily_run", "dbt_build.dbt_project_test", "mark_built",
              "publish_marts", "operating_multiple_alerts", "audit_alerts", "send_alerts"]
-    for upstream, downstream in zip(chain, chain[1:]):
+    for upstream, downstream in itertools.pairwise(chain):
         assert downstream in dag.get_task(upstream).get_flat_relative_ids(upstream=False), (upstream, downstream)
     assert "dbt_build.dbt_producer_watcher" in dag.get_task("anything_to_build").downstream_task_ids
     # a failing quality step holds back neither the marts nor the alerts

@@ -325,7 +325,7 @@ def test_every_delivery_has_five_files_and_a_true_manifest(short_landing):
     assert days[0] == date(2018, 12, 31) and days[-1] == SHORT_END
     assert all((later - earlier).days == 1 for earlier, later in pairwise(days))
     rows_seen = Counter()
-    for day, folder in folders:
+    for _day, folder in folders:
         assert sorted(p.name for p in folder.iterdir()) == sorted([MANIFEST_FILE] + [s.name for s in FILES])
         header, lines = read_csv(folder / MANIFEST_FILE)
         assert tuple(header) == MANIFEST_HEADER

@@ -254,7 +254,8 @@ def test_landing_area_uses_the_formatting_freedoms(tmp_path):
     """The producer really wrote what the test claims (guards against a silently 'nice' producer)."""
     write_landing(tmp_path)
     raw = lambda d, f: (tmp_path / d / f).read_bytes()  # noqa: E731
-    assert raw("20191230", "guarantees.csv").startswith(b"\xef\xbb\xbf") and b"\r\n" in raw("20191230", "guarantees.csv")
+    guarantees = raw("20191230", "guarantees.csv")
+    assert guarantees.startswith(b"\xef\xbb\xbf") and b"\r\n" in guarantees
     cp949 = raw("20191230", "contributions.csv")
     assert "인천광역시".encode("cp949") in cp949
     with pytest.raises(UnicodeDecodeError):

@@ -120,7 +120,7 @@ def test_rejected_delivery_loads_nothing_blocks_later_days_until_resent(conn, tm
     report = load_landing(conn, tmp_path)
     assert [d for d, _ in report.loaded] == [D2, D3]
     after = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in tmp_path.rglob("*.csv")
-             if not p.parent.name == "20190103"}
+             if p.parent.name != "20190103"}
     assert all(before[p] == h for p, h in after.items())  # source files never changed
 
 
@@ -226,7 +226,7 @@ FILE_RULES = [
      ("manifest.csv", "amount_krw_sum"), "must be 0"),
     ("manifest_header", lambda f: _rewrite_manifest(f, lambda ls: ["name,rows,amount,sha"] + ls[1:]),
      ("manifest.csv", None), "header must be"),
-    ("manifest_missing_line", lambda f: _rewrite_manifest(f, lambda ls: [l for l in ls if not l.startswith("contributions")]),
+    ("manifest_missing_line", lambda f: _rewrite_manifest(f, lambda ls: [line for line in ls if not line.startswith("contributions")]),
      ("manifest.csv", "file"), "missing from the manifest"),
     ("file_missing", lambda f: (f / "repayments.csv").unlink(), ("repayments.csv", None), "file missing"),
 ]
@@ -246,12 +246,12 @@ def test_file_rule_rejects_delivery_with_reason(conn, tmp_path, damage, expected
 RAW_FILE_RULES = [
     ("undecodable", b"\x80\x81\xff\xfe,\n", (None, None), "neither UTF-8 nor CP949"),
     ("bom_not_utf8", b"\xef\xbb\xbf\xff\xfe\n", (None, None), "BOM"),
-    ("header_missing_column", "event_id,event_date\r\n".encode(), (1, None), "missing"),
+    ("header_missing_column", b"event_id,event_date\r\n", (1, None), "missing"),
     ("header_extra_column", None, (1, None), "unexpected ['note']"),
     ("wrong_field_count", None, (2, None), "fields, header has"),
     ("malformed_quotes", None, (None, None), "malformed CSV"),
     ("empty_file", b"", (1, None), "header row missing"),
-    ("nul_character", "event_id\r\nE\x001\r\n".encode(), (2, None), "NUL"),
+    ("nul_character", b"event_id\r\nE\x001\r\n", (2, None), "NUL"),
 ]
 
 

@@ -55,7 +55,7 @@ def test_one_new_day_processes_that_day_only(built, db_url):
 
 
 def test_resent_day_recomputes_from_that_day_on(built, db_url):
-    full, landing = built
+    _full, landing = built
     with psycopg.connect(db_url) as conn:
         supply_before = conn.execute(
             "select supply_amount_krw from marts.rpt_supply_yearly where year = 2019").fetchone()[0]

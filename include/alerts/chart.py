@@ -13,10 +13,10 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display: render to PNG only
 
-from matplotlib import font_manager  # noqa: E402
-from matplotlib import pyplot as plt  # noqa: E402
+from matplotlib import font_manager
+from matplotlib import pyplot as plt
 
-from include.alerts.multiple_states import Day  # noqa: E402
+from include.alerts.multiple_states import Day
 
 KOREAN_FONT_HINTS = ("nanumgothic", "nanumbarungothic", "noto sans cjk", "noto sans kr", "source han sans",
                      "malgun", "applegothic", "undotum", "baekmuk", "nanum")  # by preference

@@ -22,7 +22,8 @@ def state_title(status: str, day: Day) -> tuple[str, str]:
     warn, policy, legal = (f"{float(level):g}" for level in (day.warn_level, day.policy_limit, day.legal_limit))
     return {
         OK: ("보증운용배수 정상 복귀 (OK)", f"Operating multiple back below the warn level ({warn}×)"),
-        WARN: (f"보증운용배수 경고 수준 {warn}배 도달 (WARN)", f"Operating multiple at or above the warn level ({warn}×)"),
+        WARN: (f"보증운용배수 경고 수준 {warn}배 도달 (WARN)",
+               f"Operating multiple at or above the warn level ({warn}×)"),
         BREACH: (f"보증운용배수 {policy}배 초과 (BREACH)", f"Operating multiple above the policy limit ({policy}×)"),
         LEGAL: (f"보증운용배수 법정한도 {legal}배 초과 (LEGAL)",
                 f"Operating multiple above the legal limit ({legal}×, 지역신용보증재단법 §19)"),
@@ -253,13 +254,15 @@ def audit_alert(day: date, rows: list[dict], to: list[str]) -> EmailMessage:
     Group names, reviewer and thresholds come with the rows (the mart reads them from reference data).
     """
     first = rows[0]
-    group, threshold_krw, pre_audit_krw = first["audit_group"], first["review_threshold_krw"], first["pre_audit_threshold_krw"]
+    group = first["audit_group"]
+    threshold_krw, pre_audit_krw = first["review_threshold_krw"], first["pre_audit_threshold_krw"]
     korean_group, english_group = first["audit_group_name_ko"], first["audit_group_name_en"]
     reviewer = f"{first['reviewer_ko']} ({first['reviewer_en']})"
     pre_audit = [r for r in rows if r["pre_audit_required"]]
     subject = (f"[CGF 감사 20-6] {day:%Y-%m-%d} {korean_group} — {won_label(threshold_krw)} 초과 보증 {len(rows)}건"
                f" (사전감사 {len(pre_audit)}건)")
-    listed = [(f"{'[사전감사] ' if r['pre_audit_required'] else ''}{r['handling_branch_name'] or r['handling_branch_code']}",
+    listed = [(("[사전감사] " if r["pre_audit_required"] else "")
+                + (r["handling_branch_name"] or r["handling_branch_code"]),
                f"{r['event_type']} {r['guarantee_id']} ({r['event_id']}): {r['amount_krw']:,}원, "
                f"{r['program_code']}, {r['bank_code']}")
               for r in rows]
@@ -269,7 +272,8 @@ def audit_alert(day: date, rows: list[dict], to: list[str]) -> EmailMessage:
             ("감사 그룹 / Audit group", f"{korean_group} ({english_group})"),
             ("검토자 / Reviewer", reviewer),
             ("대상 / Guarantees", f"{won_label(threshold_krw)} 초과 {len(rows)}건 (issued over KRW {threshold_krw:,})"),
-            ("사전감사 / Pre-audit", f"{won_label(pre_audit_krw)} 초과 {len(pre_audit)}건 (over KRW {pre_audit_krw:,})"),
+            ("사전감사 / Pre-audit",
+             f"{won_label(pre_audit_krw)} 초과 {len(pre_audit)}건 (over KRW {pre_audit_krw:,})"),
         ]),
         Section("보증 목록 / Guarantees (지점 / branch: 종류 보증번호 (이벤트): 금액, 상품, 은행)", listed),
         Section("조회 / Query", [("SQL", "select * from marts.fct_audit_large_guarantees_daily "

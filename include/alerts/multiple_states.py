@@ -6,10 +6,10 @@ where that state changes.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Iterable
 
 OK, WARN, BREACH, LEGAL = "OK", "WARN", "BREACH", "LEGAL"
 SEVERITY = {OK: 0, WARN: 1, BREACH: 2, LEGAL: 3}

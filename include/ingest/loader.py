@@ -11,10 +11,10 @@ import csv
 import io
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Callable
 
 import psycopg
 
@@ -154,7 +154,8 @@ def load_landing(conn: psycopg.Connection, landing: Path,
             report.loaded.append((day, rows))
             if progress:
                 progress(index, len(deliveries), day, rows)
-        report.max_load_id = conn.execute("select max(load_id) from ops.deliveries where status = 'LOADED'").fetchone()[0]
+        report.max_load_id = conn.execute(
+            "select max(load_id) from ops.deliveries where status = 'LOADED'").fetchone()[0]
     finally:
         conn.execute("select pg_advisory_unlock(%s)", (LOAD_LOCK_ID,))
         conn.autocommit = autocommit
@@ -212,7 +213,8 @@ def _record_rejection(conn: psycopg.Connection, checked: CheckedDelivery) -> Non
 
 def _copy_delivery(conn: psycopg.Connection, checked: CheckedDelivery) -> int:
     day = checked.delivery_date
-    conn.execute("update ops.deliveries set status = 'SUPERSEDED' where delivery_date = %s and status = 'LOADED'", (day,))
+    conn.execute("update ops.deliveries set status = 'SUPERSEDED' where delivery_date = %s and status = 'LOADED'",
+                 (day,))
     counts = {name: len(p.rows) for name, p in checked.files.items()}
     encodings = {name: p.encoding for name, p in checked.files.items()}
     load_id = conn.execute(

@@ -119,7 +119,8 @@ def read_manifest(folder: Path, violations: list[Violation]) -> dict[str, Manife
         elif name in entries:
             violations.append(Violation(MANIFEST_FILE, line, "file", name, "listed twice"))
         elif not INT_RE.match(rows) or not INT_RE.match(amount):
-            violations.append(Violation(MANIFEST_FILE, line, "rows", f"{rows},{amount}", "rows and amount_krw_sum must be integers"))
+            violations.append(Violation(MANIFEST_FILE, line, "rows", f"{rows},{amount}",
+                                        "rows and amount_krw_sum must be integers"))
         else:
             entries[name] = ManifestLine(int(rows), int(amount), sha.strip().lower())
     for spec in FILES:
@@ -199,7 +200,8 @@ def _suspects(col: Column, values: tuple[str, ...], delivery_date: date) -> list
             if not (v.isascii() and v.isdigit()):
                 return False
             n = int(v)
-            return n <= BIGINT_MAX and (low is None or n > low or (n == low and not col.min_exclusive)) and (high is None or n <= high)
+            above_low = low is None or n > low or (n == low and not col.min_exclusive)
+            return n <= BIGINT_MAX and above_low and (high is None or n <= high)
         return [i for i, v in enumerate(values) if v and not plausible(v)]
     if col.type in (contract.DECIMAL, contract.DATE):
         return [i for i, v in enumerate(values) if v]  # few such columns: check each value fully
@@ -310,7 +312,8 @@ def _duplicate_ids(spec: FileSpec, parsed: ParsedFile) -> list[Violation]:
     for row, line in zip(parsed.rows, parsed.line_numbers):
         key = row[key_pos]
         if key in first_line:
-            found.append(Violation(spec.name, line, spec.key.name, key, f"duplicate id (also on line {first_line[key]})"))
+            found.append(Violation(spec.name, line, spec.key.name, key,
+                                   f"duplicate id (also on line {first_line[key]})"))
         else:
             first_line[key] = line
     return found

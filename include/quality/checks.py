@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import psycopg
 
@@ -84,7 +84,7 @@ def queue_quality_alert(conn: psycopg.Connection, run_id: str, data_date: date, 
 
 def run_quality_checks(run_id: str | None = None, restated_from: date | None = None) -> dict:
     """Validate the days of the run; store the results; queue an operator alert on failures."""
-    run_id = run_id or f"manual__{datetime.now(timezone.utc):%Y%m%dT%H%M%S}"
+    run_id = run_id or f"manual__{datetime.now(UTC):%Y%m%dT%H%M%S}"
     url = db.warehouse_url()
     with db.connect(url) as conn:
         ensure_schemas(conn)
@@ -113,7 +113,8 @@ def run_quality_checks(run_id: str | None = None, restated_from: date | None = N
         "window": [window[0].isoformat(), window[1].isoformat()],
         "expectations": len(rows),
         "failed": [f"{f['suite']}: {f['description'] or f['expectation']}" for f in failures],
-        "warnings": [f"{r['suite']}: {r['description']}" for r in rows if not r["success"] and r["severity"] == "warning"],
+        "warnings": [f"{r['suite']}: {r['description']}" for r in rows
+                     if not r["success"] and r["severity"] == "warning"],
         "risk_findings": [f"{r['suite']}: {r['description']}" for r in rows if not r["success"] and r["risk_finding"]],
         "missing_relations": sorted({m for names in missing.values() for m in names}),
         "data_docs": str(gx_suites.docs_index()),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import quote, urlsplit
 
 from airflow.sdk import TriggerRule
@@ -36,7 +37,7 @@ class WarehouseProfileMapping(PostgresUserPasswordProfileMapping):
     """The Postgres profile of the `cgf_warehouse` connection; a connection without a password
     (a server that authenticates otherwise) gets an empty one instead of Cosmos's error."""
 
-    required_fields = ["host", "user", "dbname"]
+    required_fields: ClassVar[list[str]] = ["host", "user", "dbname"]
 
     @property
     def mock_profile(self) -> dict:
@@ -59,7 +60,8 @@ def airflow_connection_uri(url: str) -> str:
     parts = urlsplit(url)
     user = quote(parts.username or "postgres", safe="")
     password = f":{quote(parts.password, safe='')}" if parts.password else ""
-    return f"postgres://{user}{password}@{parts.hostname or '127.0.0.1'}:{parts.port or 5432}{parts.path or '/postgres'}"
+    host = f"{parts.hostname or '127.0.0.1'}:{parts.port or 5432}"
+    return f"postgres://{user}{password}@{host}{parts.path or '/postgres'}"
 
 
 def point_connection_at(url: str) -> None:
@@ -73,7 +75,7 @@ def multiple_level(name: str) -> str:
 
 
 USER_DEFINED_MACROS = {"multiple_level": multiple_level}  # the DAG registers it for the templates below
-LEVEL_ENV_TEMPLATES = {name: "{{ multiple_level('%s') }}" % name for name in
+LEVEL_ENV_TEMPLATES = {name: f"{{{{ multiple_level('{name}') }}}}" for name in
                        ("CGF_MULTIPLE_WARN_LEVEL", "CGF_MULTIPLE_POLICY_LIMIT", "CGF_MULTIPLE_LEGAL_LIMIT")}
 
 

@@ -44,9 +44,10 @@ def _run_as_server_user() -> dict:
 
     entry = ensure_user_exists(SYSTEM_USER)
     ensure_prefix_permissions(POSTGRES_BIN_PATH)
-    ensure_folder_permissions(POSTGRES_BIN_PATH, stat.S_IRGRP | stat.S_IROTH | stat.S_IXGRP | stat.S_IXOTH)
-    ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", stat.S_IRGRP | stat.S_IROTH)
-    ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "share", stat.S_IRGRP | stat.S_IROTH | stat.S_IXGRP | stat.S_IXOTH)
+    readable, traversable = stat.S_IRGRP | stat.S_IROTH, stat.S_IXGRP | stat.S_IXOTH
+    ensure_folder_permissions(POSTGRES_BIN_PATH, readable | traversable)
+    ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", readable)
+    ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "share", readable | traversable)
     return {"user": entry.pw_uid, "group": entry.pw_gid, "uid": entry.pw_uid, "gid": entry.pw_gid}
 
 
@@ -105,7 +106,8 @@ def start(pgdata: Path | None = None, port: int | None = None) -> str:
         # synchronous_commit=off: a crash may lose the last moments of commits, never consistency
         opts = f"-h 127.0.0.1 -p {port} -k {pgdata} -c synchronous_commit=off -c max_connections=100"
         subprocess.run(
-            [_bin("pg_ctl"), "-D", str(pgdata), "-l", str(pgdata / "server.log"), "-o", opts, "-w", "-t", "60", "start"],
+            [_bin("pg_ctl"), "-D", str(pgdata), "-l", str(pgdata / "server.log"), "-o", opts, "-w", "-t", "60",
+             "start"],
             check=True, capture_output=True, **run_kw,
         )
         for _ in range(60):
