@@ -9,6 +9,7 @@ state, LEGAL included.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -107,7 +108,7 @@ def test_the_column_docs_in_the_database_name_the_levels(run):
 def test_a_changed_audit_threshold_reaches_mart_mail_and_suite(run):
     """Change the review threshold in the reference data once; rebuild; every consumer follows."""
     from include.alerts import streams
-    from include.quality import checks
+    from include.quality import checks, gx_suites
     from include.transform.cosmos_dbt import dbt_env
     from include.warehouse.settings import DBT_PROJECT_DIR
 
@@ -139,4 +140,6 @@ def test_a_changed_audit_threshold_reaches_mart_mail_and_suite(run):
     [(kwargs, success)] = query(url, "select kwargs, success from ops.validation_results where run_id = "
                                      "'after-threshold-change' and suite = 'marts_audit_large_guarantees' and "
                                      "expectation = 'expect_column_values_to_be_between'")
-    assert kwargs["min_value"] == {"$PARAMETER": "daily_review_krw"} and success
+    assert kwargs["min_value"] == 50_000_000 and success  # the suite's $PARAMETER, from the reference data
+    suite = next(s for s in gx_suites.suite_files() if s.name == "marts_audit_large_guarantees")
+    assert "30000000" not in json.dumps(suite.definition) and "100000000" not in json.dumps(suite.definition)
