@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test generate load docs stop bench clean
+.PHONY: setup run test generate load docs stop bench bench-nightly clean
 
 setup: $(STAMP)
 
@@ -37,6 +37,10 @@ stop:
 
 bench: setup
 	$(BIN)/python bench/bench_load.py
+
+## the nightly run under each Cosmos execution mode against a plain dbt build
+bench-nightly: setup
+	$(BIN)/python bench/bench_nightly.py
 
 clean: stop
 	rm -rf var dbt_project/target dbt_project/logs

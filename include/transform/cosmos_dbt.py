@@ -89,7 +89,9 @@ def dbt_task_group(group_id: str = "dbt_build", **task_group_kwargs) -> DbtTaskG
         render_config=RenderConfig(
             load_method=LoadMode.DBT_LS,
             test_behavior=TestBehavior.AFTER_ALL,  # one `dbt test` after the build (measured: see README)
-            seed_rendering_behavior=SeedRenderingBehavior.NONE,  # the producer's `dbt build` loads them anyway
+            # in watcher mode the producer's `dbt build` loads the seeds: no task of their own
+            seed_rendering_behavior=SeedRenderingBehavior.NONE if EXECUTION_MODE == ExecutionMode.WATCHER
+            else SeedRenderingBehavior.ALWAYS,
             emit_datasets=False,  # publish_marts emits one Asset per mart instead
             enable_mock_profile=True,  # rendering the DAG needs no database
         ),
