@@ -367,7 +367,7 @@ def test_independent_delivery_builds_the_marts_as_computed_by_hand(env, db_url):
         assert (a20["recovery_count"], a20["recovery_amount_krw"]) == (3, 10 * M)
         assert (a20["accident_count_change"], a20["accident_amount_change_krw"]) == (1, 25 * M)
 
-        # ---- rpt_claims_rollforward_yearly (cut-over claims = opening of 2019, per _marts.yml) ---
+        # ---- rpt_claims_rollforward_yearly (cut-over claims = opening of 2019, per its YAML) ----
         cols = ["opening_krw", "generated_krw", "recovered_krw", "written_off_krw", "extinguished_krw",
                 "sold_krw", "waived_krw", "closing_krw"]
         roll = {(row["year"], row["ledger"]): tuple(row[c] for c in cols)
@@ -382,7 +382,7 @@ def test_independent_delivery_builds_the_marts_as_computed_by_hand(env, db_url):
         # = C8 3.8 + C7 3.5 + G7 17
         assert roll[(2020, "SPECIAL")] == (8 * M, 24 * M, 4_200_000, 0, 1 * M, 2 * M, 500_000, 24_300_000)
 
-        # ---- rpt_basic_assets_yearly (cut-over entries = opening of 2019, per _marts.yml) -------
+        # ---- rpt_basic_assets_yearly (cut-over entries = opening of 2019, per its YAML) --------
         assets = {row["year"]: row for row in fetch(conn, "select * from marts.rpt_basic_assets_yearly")}
         cols = ["opening_krw", "contributions_krw", "losses_krw", "closing_krw", "change_krw"]
         # OPENING 20+3+6+4+2+1 = 36, cut-over LOSS 6 -> 30

@@ -1,6 +1,6 @@
 {#- Effect of a claim movement m on the recourse / special ledger, given the claim's running
     balances r before it (used by int_claim_movements' recursive CTE). -#}
-{% macro _claim_recourse_delta(m, r) -%}
+{% macro claim_recourse_delta(m, r) -%}
     (case
         when {{ m }}.movement_type in ('SUBROGATE', 'OPENING_RECOURSE') then {{ m }}.amount_krw
         when {{ m }}.movement_type = 'WRITE_OFF' then -{{ m }}.amount_krw
@@ -9,7 +9,7 @@
     end)::bigint
 {%- endmacro %}
 
-{% macro _claim_special_delta(m, r) -%}
+{% macro claim_special_delta(m, r) -%}
     (case
         when {{ m }}.movement_type in ('OPENING_SPECIAL', 'WRITE_OFF') then {{ m }}.amount_krw
         when {{ m }}.movement_type in ('EXTINGUISH', 'SALE', 'WAIVER') then -{{ m }}.amount_krw

@@ -1,6 +1,7 @@
 -- 기본재산: closing = opening + contributions − losses; closing(y) = opening(y+1); the
 -- daily operating-multiple basic assets equal the year-end closing on 31 Dec.
 with r as (select * from {{ ref('rpt_basic_assets_yearly') }})
+
 select r.year, 'identity' as failed_check from r
 where r.closing_krw <> r.opening_krw + r.contributions_krw - r.losses_krw
    or r.change_krw <> r.closing_krw - r.opening_krw

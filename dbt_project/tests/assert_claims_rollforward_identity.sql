@@ -1,6 +1,7 @@
 -- 구상채권·특수채권: closing = opening + generated − recovered − written_off − extinguished − sold − waived,
 -- and closing(y) = opening(y+1) for each ledger.
 with r as (select * from {{ ref('rpt_claims_rollforward_yearly') }})
+
 select r.year, r.ledger, 'identity' as failed_check
 from r
 where r.closing_krw <> r.opening_krw + r.generated_krw - r.recovered_krw - r.written_off_krw

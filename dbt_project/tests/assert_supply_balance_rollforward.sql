@@ -1,12 +1,14 @@
 -- 보증잔액: the year-end balance of rpt_supply_yearly equals the previous year end plus the
 -- year's balance changes of the event fact, and the daily multiple's balance on 31 Dec.
 with y as (select * from {{ ref('rpt_supply_yearly') }}),
+
 changes as (
     select event_year as year, sum(balance_delta_krw) as delta_krw,
            sum((balance_after_krw > 0)::int - (balance_before_krw > 0)::int) as count_delta
     from {{ ref('fct_guarantee_events') }}
     group by event_year
 )
+
 select y.year, 'rollforward' as failed_check
 from y
 left join y as p on p.year = y.year - 1

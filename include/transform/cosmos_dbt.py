@@ -48,11 +48,19 @@ class WarehouseProfileMapping(PostgresUserPasswordProfileMapping):
         return "" if name == "password" and value is None else value
 
 
-profile_config = ProfileConfig(
-    profile_name=PROFILE_NAME,
-    target_name=TARGET_NAME,
-    profile_mapping=WarehouseProfileMapping(conn_id=CONN_ID, profile_args={"schema": "public", "threads": DBT_THREADS}),
-)
+def profile_config() -> ProfileConfig:
+    """The dbt profile of the `cgf_warehouse` connection, shared by every dbt task.
+
+    A new mapping each time the DAG is parsed: a mapping keeps the connection it looked up once,
+    and a process that runs the DAG against one warehouse after another (the tests) must not
+    keep the first.
+    """
+    return ProfileConfig(
+        profile_name=PROFILE_NAME,
+        target_name=TARGET_NAME,
+        profile_mapping=WarehouseProfileMapping(conn_id=CONN_ID,
+                                                profile_args={"schema": "public", "threads": DBT_THREADS}),
+    )
 
 
 def airflow_connection_uri(url: str) -> str:
@@ -84,7 +92,7 @@ def dbt_task_group(group_id: str = "dbt_build", **task_group_kwargs) -> DbtTaskG
     group = DbtTaskGroup(
         group_id=group_id,
         project_config=ProjectConfig(dbt_project_path=settings.DBT_PROJECT_DIR, partial_parse=True),
-        profile_config=profile_config,
+        profile_config=profile_config(),
         execution_config=ExecutionConfig(execution_mode=EXECUTION_MODE),
         render_config=RenderConfig(
             load_method=LoadMode.DBT_LS,
@@ -137,7 +145,7 @@ def source_freshness(task_id: str = "source_freshness", **kwargs):
     from cosmos.operators.local import DbtSourceLocalOperator
 
     return DbtSourceLocalOperator(
-        task_id=task_id, project_dir=str(settings.DBT_PROJECT_DIR), profile_config=profile_config,
+        task_id=task_id, project_dir=str(settings.DBT_PROJECT_DIR), profile_config=profile_config(),
         select=["source:raw"], append_env=True, install_deps=False, emit_datasets=False, **kwargs)
 
 

@@ -55,9 +55,3 @@ def recipients(variable: str) -> list[str]:
 
 def alert_sender() -> str:
     return os.environ.get("CGF_ALERT_FROM", "cgf-warehouse@localhost")
-
-
-def audit_thresholds_krw() -> tuple[int, int]:
-    """감사 20-6: (daily review above, pre-audit above) in won; dbt_project.yml reads the same variables."""
-    return (int(os.environ.get("CGF_AUDIT_LARGE_KRW", "30000000")),
-            int(os.environ.get("CGF_AUDIT_PRE_AUDIT_KRW", "100000000")))

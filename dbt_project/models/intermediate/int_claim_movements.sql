@@ -9,14 +9,14 @@
   Routing a RECOVERY depends on the running recourse balance, so a recursive CTE walks each
   claim's ordered movements (claims have few movements). A WRITE_OFF gives two legs.
 
-  Incremental: legs dated >= restate_from() are deleted (pre_hook) and recomputed from each
-  claim's balances before that date, read from {{ this }}.
+  Incremental (strategy 'restate'): legs dated >= restate_from() are deleted and recomputed
+  from each claim's balances before that date, read from {{ this }}.
 #}
 {{ config(
     materialized='incremental',
-    incremental_strategy='append',
+    incremental_strategy='restate',
+    restate_column='movement_date',
     on_schema_change='append_new_columns',
-    pre_hook="{{ delete_restated('movement_date') }}",
     indexes=[
         {'columns': ['claim_id', 'movement_date']},
         {'columns': ['movement_date']},
@@ -24,14 +24,6 @@
 ) }}
 
 with recursive
-
-{% if is_incremental() %}
-restate as (
-
-    select {{ restate_from() }} as restate_date
-
-),
-{% endif %}
 
 subrogations as (
 
@@ -46,9 +38,7 @@ subrogations as (
         line_no
     from {{ ref('stg_guarantee_events') }}
     where event_type = 'SUBROGATE'
-    {% if is_incremental() %}
-      and event_date >= (select restate_date from restate)
-    {% endif %}
+    {{ restate_filter('event_date', 'and') }}
 
 ),
 
@@ -66,9 +56,7 @@ claim_repayments as (
     from {{ ref('stg_repayments') }}
     where kind in ('OPENING_RECOURSE', 'OPENING_SPECIAL', 'RECOVERY', 'WRITE_OFF',
                    'EXTINGUISH', 'SALE', 'WAIVER')
-    {% if is_incremental() %}
-      and repayment_date >= (select restate_date from restate)
-    {% endif %}
+    {{ restate_filter('repayment_date', 'and') }}
 
 ),
 
@@ -96,9 +84,9 @@ prior_state as (
         t.special_balance_after_krw,
         t.movement_seq
     from {{ this }} as t
-    where t.claim_id in (select claim_id from movements)
-      and t.movement_date < (select restate_date from restate)
-    order by t.claim_id, t.movement_date desc, t.file_order desc, t.line_no desc
+    where t.claim_id in (select mv.claim_id from movements as mv)
+      and t.movement_date < {{ restate_from() }}
+    order by t.claim_id asc, t.movement_date desc, t.file_order desc, t.line_no desc
 
 ),
 {% endif %}
@@ -118,7 +106,8 @@ anchors as (
         {% endif %}
     from (select distinct claim_id from movements) as c
     {% if is_incremental() %}
-    left join prior_state as p on p.claim_id = c.claim_id
+    -- p's columns are read in the incremental branch of the select above
+    left join prior_state as p on p.claim_id = c.claim_id  -- noqa: ST11
     {% endif %}
 
 ),
@@ -143,10 +132,10 @@ routed (
         case when m.movement_type = 'RECOVERY' then
             case when r.recourse_balance_krw > 0 then 'RECOURSE' else 'SPECIAL' end
         end,
-        {{ _claim_recourse_delta('m', 'r') }},
-        {{ _claim_special_delta('m', 'r') }},
-        r.recourse_balance_krw + {{ _claim_recourse_delta('m', 'r') }},
-        r.special_balance_krw + {{ _claim_special_delta('m', 'r') }}
+        {{ claim_recourse_delta('m', 'r') }},
+        {{ claim_special_delta('m', 'r') }},
+        r.recourse_balance_krw + {{ claim_recourse_delta('m', 'r') }},
+        r.special_balance_krw + {{ claim_special_delta('m', 'r') }}
     from routed as r
     join movements as m
       on m.claim_id = r.claim_id

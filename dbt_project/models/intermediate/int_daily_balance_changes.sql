@@ -1,10 +1,10 @@
 -- Daily rollup: per date, the change of the guarantee balance (보증잔액), of the number of
 -- guarantees with a balance, and of basic assets (기본재산), plus the day's event flows.
--- Incremental: the days from restate_from() on are deleted and recomputed.
+-- Incremental: the days from restate_from() on are deleted and recomputed (strategy 'restate').
 {{ config(
     materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{{ delete_restated('activity_date') }}",
+    incremental_strategy='restate',
+    restate_column='activity_date',
 ) }}
 
 with
@@ -35,9 +35,7 @@ guarantee_days as (
         coalesce(sum(amount_krw) filter (where event_type = 'SUBROGATE'), 0)::bigint
                                                                             as subrogation_amount_krw
     from {{ ref('int_guarantee_events') }}
-    {% if is_incremental() %}
-    where event_date >= {{ restate_from() }}
-    {% endif %}
+    {{ restate_filter('event_date') }}
     group by event_date
 
 ),
@@ -48,9 +46,7 @@ fund_days as (
         received_date                                    as activity_date,
         sum(signed_amount_krw)::bigint                   as basic_assets_delta_krw
     from {{ ref('int_fund_ledger') }}
-    {% if is_incremental() %}
-    where received_date >= {{ restate_from() }}
-    {% endif %}
+    {{ restate_filter('received_date') }}
     group by received_date
 
 ),

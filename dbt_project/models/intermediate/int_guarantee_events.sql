@@ -9,14 +9,15 @@
       balance_after = greatest(0, last set amount − running sum of decreases since it)
   which window functions compute without recursion. Status is the last status-setting event.
 
-  Incremental: rows dated >= restate_from() are deleted (pre_hook) and recomputed, starting from
-  each guarantee's last state before that date, read from {{ this }} as an "anchor" row.
+  Incremental (strategy 'restate'): rows dated >= restate_from() are deleted and recomputed,
+  starting from each guarantee's last state before that date, read from {{ this }} as an
+  "anchor" row.
 #}
 {{ config(
     materialized='incremental',
-    incremental_strategy='append',
+    incremental_strategy='restate',
+    restate_column='event_date',
     on_schema_change='append_new_columns',
-    pre_hook="{{ delete_restated('event_date') }}",
     indexes=[
         {'columns': ['guarantee_id', 'event_date']},
         {'columns': ['event_date']},
@@ -24,14 +25,6 @@
 ) }}
 
 with
-
-{% if is_incremental() %}
-restate as (
-
-    select {{ restate_from() }} as restate_date
-
-),
-{% endif %}
 
 guarantee_events as (
 
@@ -50,9 +43,7 @@ guarantee_events as (
         line_no,
         load_id
     from {{ ref('stg_guarantee_events') }}
-    {% if is_incremental() %}
-    where event_date >= (select restate_date from restate)
-    {% endif %}
+    {{ restate_filter('event_date') }}
 
 ),
 
@@ -74,9 +65,7 @@ principal_repayments as (
         load_id
     from {{ ref('stg_repayments') }}
     where kind = 'LOAN_PRINCIPAL'
-    {% if is_incremental() %}
-      and repayment_date >= (select restate_date from restate)
-    {% endif %}
+    {{ restate_filter('repayment_date', 'and') }}
 
 ),
 
@@ -106,9 +95,9 @@ prior_state as (
         t.customer_key,
         t.event_seq
     from {{ this }} as t
-    where t.guarantee_id in (select guarantee_id from new_rows)
-      and t.event_date < (select restate_date from restate)
-    order by t.guarantee_id, t.event_date desc, t.file_order desc, t.line_no desc
+    where t.guarantee_id in (select n.guarantee_id from new_rows as n)
+      and t.event_date < {{ restate_from() }}
+    order by t.guarantee_id asc, t.event_date desc, t.file_order desc, t.line_no desc
 
 ),
 

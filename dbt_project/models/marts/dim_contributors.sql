@@ -13,7 +13,7 @@ latest as (
     select distinct on (contributor_code)
         contributor_code, contributor_name, contributor_type, plan_category
     from ledger
-    order by contributor_code, received_date desc, contribution_id desc
+    order by contributor_code asc, received_date desc, contribution_id desc
 
 ),
 

@@ -1,7 +1,9 @@
--- 조직 차원: org units with kind, audit group (감사 그룹) and total quota (정원).
+-- 조직 차원: org units with kind, audit group (감사 그룹, reviewer from ref_audit_groups) and total quota (정원).
 with
 
 units as (select * from {{ ref('ref_org_units') }}),
+
+audit_groups as (select * from {{ ref('ref_audit_groups') }}),
 
 quota as (
 
@@ -17,12 +19,10 @@ select
     u.name_en,
     u.kind,
     u.audit_group,
-    case u.audit_group
-        when 'I' then '감사실장 (head of audit)'
-        when 'II' then '감사실 부실장 (deputy head of audit)'
-    end                                         as audit_reviewer,
+    g.reviewer_ko || ' (' || g.reviewer_en || ')' as audit_reviewer,
     u.code in ('101', '102', '103', '104', '105', '106', '107', '201') as issues_guarantees,
     u.opened_on,
     coalesce(q.quota_total, 0)::integer          as quota_total
 from units as u
+left join audit_groups as g on g.audit_group = u.audit_group
 left join quota as q on q.org_unit_code = u.code

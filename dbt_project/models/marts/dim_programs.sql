@@ -7,7 +7,7 @@ sizes as (
 
     select distinct on (program_code) program_code, year as size_year, size_krw
     from {{ ref('ref_program_sizes') }}
-    order by program_code, year desc
+    order by program_code asc, year desc
 
 )
 

@@ -1,28 +1,58 @@
--- 감사 20-6 지점별 감사기능 강화: every guarantee issued (NEW or EXTEND) over 30,000,000 won,
--- per day, with the audit group (I: 서인천·계양·부평 → head of audit; II: 남동·연수·남부·중부 →
--- deputy head). The group is the handling branch's; for the center 201 (no group) the owning
--- branch's. pre_audit_required for guarantees over 100,000,000 won. No PII.
--- Incremental: the days from restate_from() on are deleted and recomputed.
+-- 감사 20-6 지점별 감사기능 강화: every guarantee issued (NEW or EXTEND) over the daily-review
+-- threshold (ref_audit_thresholds DAILY_REVIEW, 3천만원), per day, with the audit group and its
+-- reviewer (ref_audit_groups: I 서인천·계양·부평 → head of audit; II 남동·연수·남부·중부 → deputy
+-- head). The group is the handling branch's; for the center 201 (no group) the owning branch's.
+-- pre_audit_required above the pre-audit threshold (PRE_AUDIT, 1억원); the thresholds used are
+-- kept on the row. No PII.
+-- Incremental: the days from restate_from() on are deleted and recomputed (strategy 'restate').
 {{ config(
     materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{{ delete_restated('as_of_date') }}",
+    incremental_strategy='restate',
+    restate_column='as_of_date',
+    on_schema_change='append_new_columns',
 ) }}
 
 with
 
-events as (
+thresholds as (
 
-    select * from {{ ref('int_guarantee_events') }}
-    where event_type in ('NEW', 'EXTEND')
-      and amount_krw > {{ var('audit_large_guarantee_krw', 30000000) }}
-    {% if is_incremental() %}
-      and event_date >= {{ restate_from() }}
-    {% endif %}
+    select
+        max(amount_krw) filter (where threshold_code = 'DAILY_REVIEW')   as review_threshold_krw,
+        max(amount_krw) filter (where threshold_code = 'PRE_AUDIT')      as pre_audit_threshold_krw
+    from {{ ref('ref_audit_thresholds') }}
 
 ),
 
-units as (select * from {{ ref('ref_org_units') }})
+events as (
+
+    select
+        e.*,
+        t.review_threshold_krw,
+        t.pre_audit_threshold_krw
+    from {{ ref('int_guarantee_events') }} as e
+    cross join thresholds as t
+    where e.event_type in ('NEW', 'EXTEND')
+      and e.amount_krw > t.review_threshold_krw
+    {{ restate_filter('e.event_date', 'and') }}
+
+),
+
+units as (select * from {{ ref('ref_org_units') }}),
+
+audit_groups as (select * from {{ ref('ref_audit_groups') }}),
+
+grouped as (
+
+    select
+        e.*,
+        h.name_ko                                                   as handling_branch_name,
+        o.name_ko                                                   as owning_branch_name,
+        coalesce(h.audit_group, o.audit_group)                      as audit_group
+    from events as e
+    left join units as h on h.code = e.handling_branch_code
+    left join units as o on o.code = e.owning_branch_code
+
+)
 
 select
     e.event_date                                                as as_of_date,
@@ -31,18 +61,20 @@ select
     e.event_type,
     e.amount_krw,
     e.handling_branch_code,
-    h.name_ko                                                   as handling_branch_name,
+    e.handling_branch_name,
     e.owning_branch_code,
-    o.name_ko                                                   as owning_branch_name,
+    e.owning_branch_name,
     e.program_code,
     e.bank_code,
     e.customer_key,
-    coalesce(h.audit_group, o.audit_group)                      as audit_group,
-    case coalesce(h.audit_group, o.audit_group)
-        when 'I' then '감사실장 (head of audit)'
-        when 'II' then '감사실 부실장 (deputy head of audit)'
-    end                                                         as reviewer,
-    e.amount_krw > {{ var('audit_pre_audit_krw', 100000000) }}  as pre_audit_required
-from events as e
-left join units as h on h.code = e.handling_branch_code
-left join units as o on o.code = e.owning_branch_code
+    e.audit_group,
+    g.group_name_ko                                             as audit_group_name_ko,
+    g.group_name_en                                             as audit_group_name_en,
+    g.reviewer_ko || ' (' || g.reviewer_en || ')'               as reviewer,
+    g.reviewer_ko,
+    g.reviewer_en,
+    e.review_threshold_krw::bigint                              as review_threshold_krw,
+    e.pre_audit_threshold_krw::bigint                           as pre_audit_threshold_krw,
+    e.amount_krw > e.pre_audit_threshold_krw                    as pre_audit_required
+from grouped as e
+left join audit_groups as g on g.audit_group = e.audit_group

@@ -1,13 +1,13 @@
 {#
   보증 이벤트 팩트: one row per guarantee event and per loan principal repayment, with the
   balance and status before/after. No PII (customer_key is a salted hash).
-  Incremental by event_date from restate_from().
+  Incremental by event_date from restate_from() (strategy 'restate').
 #}
 {{ config(
     materialized='incremental',
-    incremental_strategy='append',
+    incremental_strategy='restate',
+    restate_column='event_date',
     on_schema_change='append_new_columns',
-    pre_hook="{{ delete_restated('event_date') }}",
     indexes=[
         {'columns': ['event_date']},
         {'columns': ['guarantee_id']},
@@ -43,6 +43,4 @@ select
     line_no,
     load_id
 from {{ ref('int_guarantee_events') }}
-{% if is_incremental() %}
-where event_date >= {{ restate_from() }}
-{% endif %}
+{{ restate_filter('event_date') }}

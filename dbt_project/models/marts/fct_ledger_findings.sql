@@ -5,12 +5,13 @@
   One row per finding: an EXTEND, ACCIDENT, NORMALIZE or SUBROGATE larger than the balance
   before it; an event for an unknown or closed guarantee; a claim movement larger than the
   claim's ledger balance; opening rows after the cut-over delivery.
-  Incremental like the ledgers it reads: findings dated >= restate_from() are recomputed.
+  Incremental like the ledgers it reads (strategy 'restate'): findings dated >= restate_from()
+  are deleted and recomputed.
 #}
 {{ config(
     materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{{ delete_restated('finding_date') }}",
+    incremental_strategy='restate',
+    restate_column='finding_date',
 ) }}
 
 with
@@ -18,18 +19,14 @@ with
 guarantee_events as (
 
     select * from {{ ref('int_guarantee_events') }}
-    {% if is_incremental() %}
-    where event_date >= {{ restate_from() }}
-    {% endif %}
+    {{ restate_filter('event_date') }}
 
 ),
 
 claim_movements as (
 
     select * from {{ ref('int_claim_movements') }}
-    {% if is_incremental() %}
-    where movement_date >= {{ restate_from() }}
-    {% endif %}
+    {{ restate_filter('movement_date') }}
 
 ),
 
@@ -58,7 +55,7 @@ guarantee_findings as (
         amount_krw,
         balance_before_krw
     from guarantee_events
-    where (event_type in ('OPENING', 'OPENING_ACCIDENT') and event_date > (select cutover_date from cutover))
+    where (event_type in ('OPENING', 'OPENING_ACCIDENT') and event_date > (select c.cutover_date from cutover as c))
        or (status_before is null and event_type not in ('NEW', 'OPENING', 'OPENING_ACCIDENT'))
        or (status_before = 'CLOSED' and event_type not in ('OPENING', 'OPENING_ACCIDENT'))
        or (event_type in ('EXTEND', 'ACCIDENT', 'NORMALIZE', 'SUBROGATE')
@@ -87,7 +84,7 @@ claim_findings as (
     where (ledger = 'RECOURSE' and recourse_balance_after_krw < 0)
        or (ledger = 'SPECIAL' and special_balance_after_krw < 0)
        or (movement_type in ('OPENING_RECOURSE', 'OPENING_SPECIAL')
-           and movement_date > (select cutover_date from cutover))
+           and movement_date > (select c.cutover_date from cutover as c))
 
 )
 

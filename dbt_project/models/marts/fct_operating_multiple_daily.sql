@@ -1,14 +1,17 @@
 {#
   보증운용배수: guarantee balance ÷ basic assets for every calendar day from the first to the
   last delivery date loaded. Days without a delivery carry the previous day's balances.
-  Incremental by as_of_date from restate_from() (the running totals are recomputed from the
-  small daily rollup, so a restated day fixes every later day).
+  Status: LEGAL above the legal limit, BREACH above the policy limit, WARN from the warning
+  level, else OK (null without basic assets). The levels are the vars operating_multiple_*
+  (env CGF_MULTIPLE_*) of the build that computed the day.
+  Incremental by as_of_date from restate_from() (strategy 'restate'; the running totals are
+  recomputed from the small daily rollup, so a restated day fixes every later day).
 #}
 {{ config(
     materialized='incremental',
-    incremental_strategy='append',
+    incremental_strategy='restate',
+    restate_column='as_of_date',
     on_schema_change='append_new_columns',
-    pre_hook="{{ delete_restated('as_of_date') }}",
     indexes=[{'columns': ['as_of_date'], 'unique': true}],
 ) }}
 
@@ -50,12 +53,11 @@ select
     warn_level::numeric(6, 2)                                   as warn_level,
     legal_limit::numeric(6, 2)                                  as legal_limit,
     (case
+        when operating_multiple > legal_limit then 'LEGAL'
         when operating_multiple > policy_limit then 'BREACH'
         when operating_multiple >= warn_level then 'WARN'
-        else 'OK'
+        when operating_multiple is not null then 'OK'
     end)::text                                                  as status,
     (policy_limit * basic_assets_krw - guarantee_balance_krw)::bigint as headroom_krw
 from levels
-{% if is_incremental() %}
-where as_of_date >= {{ restate_from() }}
-{% endif %}
+{{ restate_filter('as_of_date') }}

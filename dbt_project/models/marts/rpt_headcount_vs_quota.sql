@@ -1,20 +1,18 @@
 -- 기구 및 인원: quota (정원) against headcount (현원 = ACTIVE + LEAVE) per roster snapshot,
 -- org unit and grade band (1, 2, 3, 4, 5-6, OTHER). Quota cells without staff are kept.
--- Incremental: the snapshots from restate_from() on are deleted and recomputed.
+-- Incremental: the snapshots from restate_from() on are deleted and recomputed (strategy 'restate').
 {{ config(
     materialized='incremental',
-    incremental_strategy='append',
+    incremental_strategy='restate',
+    restate_column='as_of_date',
     on_schema_change='append_new_columns',
-    pre_hook="{{ delete_restated('as_of_date') }}",
 ) }}
 
 with
 
 roster as (
     select * from {{ ref('stg_headcount') }}
-    {% if is_incremental() %}
-    where snapshot_date >= {{ restate_from() }}
-    {% endif %}
+    {{ restate_filter('snapshot_date') }}
 ),
 
 quota as (select * from {{ ref('ref_quota') }}),

@@ -5,6 +5,8 @@
   Metric names are the relation's column, qualified after ':' where the relation has more than
   one row per year (ledger, plan category, contributor, org unit, grade band).
 #}
+-- The unpivots below read each row's own columns, unqualified, in lateral value lists:
+-- noqa: disable=RF02
 with
 
 published as (select * from {{ ref('ref_published_figures') }}),
@@ -55,7 +57,8 @@ accidents as (
     cross join lateral (values
         {%- set parts = [] %}
         {%- for m in ['accident', 'normalized', 'claim', 'recovery'] %}
-        {%- for c in [m ~ '_count', m ~ '_amount_krw', m ~ '_count_change', m ~ '_amount_change_krw', m ~ '_count_growth_pct', m ~ '_amount_growth_pct'] %}
+        {%- for c in [m ~ '_count', m ~ '_amount_krw', m ~ '_count_change', m ~ '_amount_change_krw',
+                      m ~ '_count_growth_pct', m ~ '_amount_growth_pct'] %}
         {%- do parts.append("('" ~ c ~ "', " ~ c ~ "::numeric)") %}
         {%- endfor %}
         {%- endfor %}

@@ -1,0 +1,66 @@
+{#
+  The first delivery date an incremental run must (re)compute: the earliest delivery loaded
+  since the last successful build (ops.deliveries.dbt_built_at is null). A re-sent day D makes
+  this D, so everything from D onwards is recomputed and nothing before it.
+  Returns a SQL date expression; with nothing pending it is a date after all data.
+  Read through source('ops', 'deliveries'), so that the lineage shows it.
+#}
+{% macro restate_from() -%}
+    (select coalesce(min(delivery_date), date '9999-12-31')
+       from {{ source('ops', 'deliveries') }}
+      where status = 'LOADED' and dbt_built_at is null)
+{%- endmacro %}
+
+
+{#
+  The filter of the restated window on an incremental run: `<keyword> <column> >= restate_from()`;
+  nothing on a full build. restate_from() is also called while dbt parses (execute is false, and
+  so is is_incremental()), because that is when dbt records a model's sources: this puts
+  ops.deliveries in the lineage of every model that uses it. A unit test (is_incremental()
+  overridden to false) needs no fixture for it.
+#}
+{% macro restate_filter(column, keyword='where') -%}
+    {%- if not execute or is_incremental() -%}
+        {%- set restate_point = restate_from() -%}
+        {%- if is_incremental() %}{{ keyword }} {{ column }} >= {{ restate_point }}{% endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#
+  Custom incremental strategy 'restate' (dbt looks up get_incremental_<strategy>_sql):
+  delete the target's rows with restate_column >= restate_from(), then insert the rows the
+  model computed (the temp relation of the incremental materialization). Both statements run in
+  the materialization's one transaction, committed at its end.
+
+      {{ config(materialized='incremental', incremental_strategy='restate',
+                restate_column='as_of_date') }}
+
+  The model itself must select only its rows from restate_from() on (restate_filter()).
+#}
+{% macro get_incremental_restate_sql(arg_dict) -%}
+    {#- a model config; also read from meta, where dbt wants custom config keys on the adapters
+        whose configs it validates -#}
+    {%- set restate_column = config.get('restate_column') or (config.get('meta') or {}).get('restate_column') -%}
+    {%- if not restate_column -%}
+        {{ exceptions.raise_compiler_error(
+            "incremental_strategy 'restate' needs the config restate_column (the date column "
+            ~ "restated from restate_from()) in model " ~ model.name) }}
+    {%- endif -%}
+    {%- set deliveries = 'source.' ~ project_name ~ '.ops.deliveries' -%}
+    {%- if deliveries not in model.depends_on.nodes -%}
+        {{ exceptions.raise_compiler_error(
+            "model " ~ model.name ~ " uses incremental_strategy 'restate' but dbt did not record "
+            ~ "source('ops', 'deliveries') as its parent: call restate_filter() (or restate_from() "
+            ~ "outside is_incremental()) in the model") }}
+    {%- endif -%}
+    {%- set target_relation = arg_dict['target_relation'] -%}
+    {%- set dest_cols_csv = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+
+    delete from {{ target_relation }}
+    where {{ adapter.quote(restate_column) }} >= {{ restate_from() }};
+
+    insert into {{ target_relation }} ({{ dest_cols_csv }})
+    select {{ dest_cols_csv }}
+    from {{ arg_dict['temp_relation'] }}
+{%- endmacro %}
