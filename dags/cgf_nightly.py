@@ -1,7 +1,6 @@
 """cgf_nightly — the nightly pipeline of the credit guarantee warehouse."""
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 import pendulum
@@ -14,6 +13,7 @@ from include.alerts.notifier import OperatorAlertNotifier
 from include.ingest import steps
 from include.quality import checks
 from include.transform import cosmos_dbt
+from include.warehouse import settings
 
 SEOUL = pendulum.timezone("Asia/Seoul")
 
@@ -50,7 +50,7 @@ default_args = {
     "owner": "전략기획부 data",
     "retries": 2,
     # a one-shot run (make run, tests) may shorten the wait between tries
-    "retry_delay": timedelta(seconds=int(os.environ.get("CGF_RETRY_DELAY_SECONDS", "300"))),
+    "retry_delay": timedelta(seconds=settings.retry_delay_seconds()),
     "on_failure_callback": OperatorAlertNotifier(),
     "execution_timeout": timedelta(minutes=30),  # per try; a sensor poke is one try
 }
@@ -66,7 +66,7 @@ def _restated_from(load_summary: dict):
     dag_id="cgf_nightly",
     schedule=CronTriggerTimetable("0 2 * * *", timezone=SEOUL),
     # catch-up starts here; nights with nothing new skip the build (anything_to_build)
-    start_date=pendulum.parse(os.environ.get("CGF_DAG_START_DATE", "2019-01-01"), tz=SEOUL),
+    start_date=pendulum.parse(settings.dag_start_date(), tz=SEOUL),
     catchup=True,
     max_active_runs=1,
     default_args=default_args,
@@ -75,7 +75,8 @@ def _restated_from(load_summary: dict):
     tags=["cgf", "nightly", "warehouse"],
 )
 def cgf_nightly():
-    @task.sensor(poke_interval=300, timeout=6 * 3600, mode="reschedule", retries=0)
+    @task.sensor(poke_interval=settings.delivery_poke_seconds(), timeout=settings.delivery_wait_seconds(),
+                 mode="reschedule", retries=0)
     def wait_for_delivery(logical_date=None) -> bool:
         run_day = pendulum.instance(logical_date).in_timezone(SEOUL).date()
         return steps.delivery_arrived(steps.expected_delivery_date(run_day))

@@ -4,6 +4,7 @@
   generate   write the demo landing area (see include.demo.generator)
   load       load pending deliveries without Airflow (for operators and benchmarks)
   warehouse  start | stop | url of the embedded PostgreSQL
+  docs       generate (and serve) the dbt docs of the marts
   summary    what the warehouse holds
 """
 from __future__ import annotations

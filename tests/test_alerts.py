@@ -199,11 +199,8 @@ def test_delivery_missing_past_the_sensor_timeout_fails_loudly_and_mails_the_ope
     assert run_nightly().succeeded
     sent_before = len(mail_server.received)
 
-    from cgf_nightly import nightly_dag  # imported by run_nightly
-
-    sensor = nightly_dag.get_task("wait_for_delivery")
-    monkeypatch.setattr(sensor, "timeout", 3)  # six hours in production
-    monkeypatch.setattr(sensor, "poke_interval", 1)
+    monkeypatch.setenv("CGF_DELIVERY_WAIT_SECONDS", "3")  # six hours in production
+    monkeypatch.setenv("CGF_DELIVERY_POKE_SECONDS", "1")
     result = run_nightly(date(2019, 1, 5))  # expects the delivery of 2019-01-04, which never comes
     assert not result.succeeded and result.failed_tasks == ["wait_for_delivery"]
     assert result.task_states["load_deliveries"] == "upstream_failed"

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import ClassVar
 from urllib.parse import quote, urlsplit
 
-from airflow.sdk import TriggerRule
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import PRODUCER_WATCHER_TASK_ID, ExecutionMode, LoadMode, SeedRenderingBehavior, TestBehavior
 from cosmos.profiles import PostgresUserPasswordProfileMapping
@@ -121,14 +120,17 @@ def _consumers_after_producer(group: DbtTaskGroup) -> None:
 
     Cosmos starts them beside the producer, to show progress live; a run that executes one task at
     a time (`dag.test()`, `make run`) would then wait in a sensor for a producer that never starts.
-    Downstream of it (whatever its outcome, so Cosmos's fallback of running a model on its own
-    still works) they resolve at once, and the run costs one `dbt build`.
+    Downstream of it they resolve at once, and the run costs one `dbt build`; a night skipped or
+    failed before the build builds nothing. The producer does not retry: Cosmos skips a retried
+    producer (leaving each model to its task), which downstream of it would skip the whole build
+    and let the night end green with nothing built. A failed build fails the night, the operators
+    are mailed, and the next run restates from the first unbuilt delivery.
     """
     producer = group.get_child_by_label(PRODUCER_WATCHER_TASK_ID)
+    producer.retries = 0
     for root in group.get_roots():
         if root is not producer:
             producer >> root
-            root.trigger_rule = TriggerRule.ALL_DONE
 
 
 def mart_names(task_group: DbtTaskGroup) -> list[str]:

@@ -9,6 +9,8 @@ CGF_ALERT_TO       risk alert recipients (보증운용배수), comma-separated.
 CGF_OPS_ALERT_TO   pipeline alert recipients (operators), comma-separated.
 CGF_AUDIT_GROUP1_TO, CGF_AUDIT_GROUP2_TO  audit 20-6 recipients of group I and group II.
 CGF_ALERT_FROM     sender of the alerts when the smtp_default connection names none.
+CGF_DAG_START_DATE, CGF_RETRY_DELAY_SECONDS, CGF_DELIVERY_WAIT_SECONDS, CGF_DELIVERY_POKE_SECONDS
+                   the nightly DAG's catch-up start, retry delay and wait for the delivery.
 """
 from __future__ import annotations
 
@@ -55,3 +57,25 @@ def recipients(variable: str) -> list[str]:
 
 def alert_sender() -> str:
     return os.environ.get("CGF_ALERT_FROM", "cgf-warehouse@localhost")
+
+
+# --- the nightly DAG's schedule settings ---------------------------------------------------------
+
+def dag_start_date() -> str:
+    """CGF_DAG_START_DATE: the first night of the DAG's catch-up (YYYY-MM-DD)."""
+    return os.environ.get("CGF_DAG_START_DATE", "2019-01-01")
+
+
+def retry_delay_seconds() -> int:
+    """CGF_RETRY_DELAY_SECONDS: wait between a failed task's tries (a one-shot run shortens it)."""
+    return int(os.environ.get("CGF_RETRY_DELAY_SECONDS", "300"))
+
+
+def delivery_wait_seconds() -> int:
+    """CGF_DELIVERY_WAIT_SECONDS: how long the night waits for its delivery before alerting (6 h)."""
+    return int(os.environ.get("CGF_DELIVERY_WAIT_SECONDS", str(6 * 3600)))
+
+
+def delivery_poke_seconds() -> int:
+    """CGF_DELIVERY_POKE_SECONDS: how often the landing area is looked at while waiting (5 min)."""
+    return int(os.environ.get("CGF_DELIVERY_POKE_SECONDS", "300"))
