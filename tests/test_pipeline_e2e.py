@@ -57,3 +57,9 @@ def test_dag_loads_every_manifest_row_and_builds_the_marts(pipeline_env, db_url)
     assert again.task_states["send_alerts"] == "success"
     with psycopg.connect(db_url) as conn:
         assert conn.execute("select count(*) from ops.deliveries").fetchone()[0] == 21
+    # freshness is checked on the nights that load nothing: fresh now, stale once the last load is old
+    assert result.task_states["source_freshness"] == "skipped" and again.task_states["source_freshness"] == "success"
+    with psycopg.connect(db_url) as conn:
+        conn.execute("update ops.deliveries set processed_at = processed_at - interval '5 days'")
+    stale = run_nightly()
+    assert stale.failed_tasks == ["source_freshness"]

@@ -38,8 +38,8 @@ def test_every_suite_file_is_a_valid_gx_suite_with_its_batch():
     suites = gx_suites.suite_files()
     names = {s.name for s in suites}
     assert {"raw_guarantees", "raw_repayments", "raw_contributions", "raw_headcount", "raw_daily_volume",
-            "marts_operating_multiple", "marts_claims_rollforward", "marts_basic_assets",
-            "marts_reconciliation", "marts_supply"} <= names
+            "marts_operating_multiple", "marts_reconciliation", "marts_ledger_findings",
+            "marts_audit_large_guarantees"} == names
     for suite in suites:
         assert gx.ExpectationSuite(**suite.definition).expectations, suite.name
         assert suite.relations and suite.batch_query((END, END)).lower().startswith("select ")

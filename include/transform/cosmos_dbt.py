@@ -143,12 +143,13 @@ def mart_names(task_group: DbtTaskGroup) -> list[str]:
 
 
 def source_freshness(task_id: str = "source_freshness", **kwargs):
-    """`dbt source freshness` of raw: warns after 2 days without a load, fails after 4 (_sources.yml)."""
+    """`dbt source freshness` of the deliveries: warns 2 days after the last load, fails after 4."""
     from cosmos.operators.local import DbtSourceLocalOperator
 
     return DbtSourceLocalOperator(
         task_id=task_id, project_dir=str(settings.DBT_PROJECT_DIR), profile_config=profile_config(),
-        select=["source:raw"], append_env=True, install_deps=False, emit_datasets=False, **kwargs)
+        select=["source:cgf_warehouse.ops.deliveries"], append_env=True, install_deps=False, emit_datasets=False,
+        **kwargs)
 
 
 def dbt_env(url: str) -> dict[str, str]:
