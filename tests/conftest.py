@@ -28,7 +28,9 @@ TEST_PORT = int(os.environ.get("CGF_TEST_PG_PORT", "55433"))
 _SERVER_URL = os.environ.get("CGF_WAREHOUSE_URL")
 
 
-_CREATED_DATABASES: list[str] = []  # (URL) dropped at the end of the session
+# names the databases of this session, which are dropped when it ends (test modules that import
+# make_database get their own copy of this module: the token lives in the environment)
+SESSION_TOKEN = os.environ.setdefault("CGF_TEST_SESSION", uuid.uuid4().hex[:6])
 
 
 @pytest.fixture(scope="session")
@@ -41,28 +43,33 @@ def server_url() -> str:
     already_running = embedded.is_accepting(embedded.embedded_url(TEST_PORT))
     pgdata = TEST_STATE / f"pgdata-{TEST_PORT}"
     url = embedded.start(pgdata=pgdata, port=TEST_PORT)
+    with psycopg.connect(url, autocommit=True) as conn:  # a test server: keep its WAL small on disk
+        conn.execute("alter system set max_wal_size = '256MB'")
+        conn.execute("select pg_reload_conf()")
     yield url
     drop_created_databases(url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("checkpoint")  # lets the server recycle the WAL of what was dropped
     if not already_running:  # another test session may share it: the one that started it stops it
         embedded.stop(pgdata)
 
 
 def make_database(server_url: str, name: str) -> str:
     """A fresh, empty database on the test server; returns its URL. Dropped when the session ends."""
-    name = re.sub(r"[^a-z0-9_]", "_", name.lower())[:40] + "_" + uuid.uuid4().hex[:6]
+    name = f"{re.sub(r'[^a-z0-9_]', '_', name.lower())[:36]}_{SESSION_TOKEN}_{uuid.uuid4().hex[:4]}"
     admin = server_url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'create database "{name}"')
-    _CREATED_DATABASES.append(name)
     return server_url.rsplit("/", 1)[0] + "/" + name
 
 
 def drop_created_databases(server_url: str) -> None:
     admin = server_url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin, autocommit=True) as conn:
-        for name in _CREATED_DATABASES:
+        names = [n for (n,) in conn.execute("select datname from pg_database where datname like %s",
+                                            (f"%\\_{SESSION_TOKEN}\\_%",))]
+        for name in names:
             conn.execute(f'drop database if exists "{name}" with (force)')
-    _CREATED_DATABASES.clear()
 
 
 @pytest.fixture(scope="session")
