@@ -19,6 +19,8 @@ run: setup
 	$(BIN)/python -m include.cli run
 
 ## the tests, against real PostgreSQL, Airflow, dbt, Great Expectations and SMTP
+## two workers (pytest-xdist), each test module on one: the 2 cores work side by side
+PYTEST_ARGS ?= -n 2 --dist loadfile
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -14,17 +14,21 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 # CGF_TEST_STATE: another folder lets two test sessions run side by side (with CGF_TEST_PG_PORT)
 TEST_STATE = Path(os.environ.get("CGF_TEST_STATE", ROOT / "var" / "test"))
+# under pytest-xdist (make test runs two workers) each worker has its own server, Airflow home and state
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+WORKER_INDEX = int(WORKER.removeprefix("gw") or 0)
+WORKER_STATE = TEST_STATE / WORKER
 
 # Airflow reads its settings at import time: point it at a test home before anything imports it.
-os.environ.setdefault("CGF_HOME", str(TEST_STATE))
-os.environ["AIRFLOW_HOME"] = str(TEST_STATE / "airflow")
+os.environ.setdefault("CGF_HOME", str(WORKER_STATE))
+os.environ["AIRFLOW_HOME"] = str(WORKER_STATE / "airflow")
 
 from include.orchestration import airflow_env  # noqa: E402
 from include.warehouse import embedded  # noqa: E402
 
 airflow_env.configure()
 
-TEST_PORT = int(os.environ.get("CGF_TEST_PG_PORT", "55433"))
+TEST_PORT = int(os.environ.get("CGF_TEST_PG_PORT", "55433")) + 10 * WORKER_INDEX
 _SERVER_URL = os.environ.get("CGF_WAREHOUSE_URL")
 
 

@@ -25,6 +25,8 @@ def configure() -> None:
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
         "AIRFLOW__OPENLINEAGE__DISABLED": "True",
         "AIRFLOW__COSMOS__PROPAGATE_LOGS": "False",
+        # the watcher's producer does not retry (include.transform.cosmos_dbt): no XCom backup needed
+        "AIRFLOW__COSMOS__ENABLE_WATCHER_RELIABLE_RETRY": "False",
         "AIRFLOW__COSMOS__CACHE_DIR": str(settings.state_dir() / "cosmos_cache"),  # a cache: any worker rebuilds it
         "DO_NOT_TRACK": "1",
         "SCARF_ANALYTICS": "false",
