@@ -4,7 +4,7 @@ Entry point `include.demo.generator` (`generate_landing`, the command line). Eac
 only modules listed above it:
 
     errors        GenerationError
-    calendar      business days, holidays, month arithmetic
+    business_calendar  business days, holidays, month arithmetic
     plan          the report's figures per period, amount shapes, the book at cut-over
     fund          the fund's plan: opening state, contributions, losses
     choices       who issues what: branch, bank, program, pricing, terms
