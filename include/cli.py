@@ -49,7 +49,7 @@ def _print_summary(url: str) -> int:
         rejected = blocking_rejection(conn)
         waiting = waiting_deliveries(conn, settings.landing_dir())
         multiple = None
-        if conn.execute("select to_regclass('marts.fct_operating_multiple_daily')").fetchone()[0]:
+        if db.relation_exists(conn, "marts.fct_operating_multiple_daily"):
             multiple = conn.execute(
                 "select as_of_date, operating_multiple, status from marts.fct_operating_multiple_daily "
                 "order by as_of_date desc limit 1").fetchone()

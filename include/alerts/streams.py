@@ -35,10 +35,6 @@ AUDIT_MART = "marts.fct_audit_large_guarantees_daily"
 AUDIT_FIRST_RUN_DAYS = 7  # a first run over years of history mails the last week, not every day since 2019
 
 
-def _relation_exists(conn: psycopg.Connection, name: str) -> bool:
-    return conn.execute("select to_regclass(%s)", (name,)).fetchone()[0] is not None
-
-
 def _lock_stream(conn: psycopg.Connection, stream: str) -> tuple[str, date | None, date | None]:
     """(status, status_since, through_date) of a stream, locked for this transaction."""
     conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (stream,))
@@ -79,7 +75,7 @@ def queue_multiple_alerts(restated_from: date | None = None) -> dict:
     """
     with db.connect() as conn:
         ensure_schemas(conn)
-        if not _relation_exists(conn, MULTIPLE_MART):
+        if not db.relation_exists(conn, MULTIPLE_MART):
             log.error("%s is missing: no risk alert possible", MULTIPLE_MART)
             return {"skipped": f"relation missing: {MULTIPLE_MART}"}
         with conn.transaction():
@@ -140,7 +136,7 @@ def queue_audit_alerts() -> dict:
     """Queue one e-mail per audit group and data day with guarantees over the review threshold."""
     with db.connect() as conn:
         ensure_schemas(conn)
-        if not _relation_exists(conn, AUDIT_MART):
+        if not db.relation_exists(conn, AUDIT_MART):
             log.warning("%s is missing: the audit 20-6 e-mails wait until dbt builds it", AUDIT_MART)
             return {"skipped": f"relation missing: {AUDIT_MART}"}
         with conn.transaction():
@@ -189,7 +185,7 @@ def queue_task_failure(dag_id: str, task_id: str, run_id: str, try_number: int, 
         else:
             key = f"failed:{dag_id}:{run_id}:{task_id}:{try_number}"
             message = mail.task_failure_alert(dag_id, task_id, run_id, try_number,
-                                                    f"{type(error).__name__}: {error}", log_url, to)
+                                              f"{type(error).__name__}: {error}", log_url, to)
         queued = outbox.queue(conn, key, recipients.OPS, message)
         if conn is not None:
             conn.commit()

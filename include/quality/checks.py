@@ -43,14 +43,14 @@ def quality_window(conn: psycopg.Connection, restated_from: date | None = None) 
 
 def suite_parameters(conn: psycopg.Connection) -> dict[str, int]:
     """Parameters of the suites, from reference data: e.g. daily_review_krw, pre_audit_krw (감사 20-6)."""
-    if conn.execute("select to_regclass('reference.ref_audit_thresholds')").fetchone()[0] is None:
+    if not db.relation_exists(conn, "reference.ref_audit_thresholds"):
         return {}
     rows = conn.execute("select lower(threshold_code) || '_krw', amount_krw from reference.ref_audit_thresholds")
     return {name: int(amount) for name, amount in rows}
 
 
 def missing_relations(conn: psycopg.Connection, suite: gx_suites.SuiteFile) -> list[str]:
-    return [r for r in suite.relations if conn.execute("select to_regclass(%s)", (r,)).fetchone()[0] is None]
+    return [r for r in suite.relations if not db.relation_exists(conn, r)]
 
 
 def relation_missing_row(suite: gx_suites.SuiteFile, missing: list[str]) -> dict:

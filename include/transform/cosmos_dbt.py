@@ -15,7 +15,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 from typing import ClassVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import PRODUCER_WATCHER_TASK_ID, ExecutionMode, LoadMode, SeedRenderingBehavior, TestBehavior
@@ -64,11 +64,10 @@ def profile_config() -> ProfileConfig:
 
 def airflow_connection_uri(url: str) -> str:
     """The Airflow connection URI (AIRFLOW_CONN_CGF_WAREHOUSE) of a postgresql:// URL."""
-    parts = urlsplit(url)
-    user = quote(parts.username or "postgres", safe="")
-    password = f":{quote(parts.password, safe='')}" if parts.password else ""
-    host = f"{parts.hostname or '127.0.0.1'}:{parts.port or 5432}"
-    return f"postgres://{user}{password}@{host}{parts.path or '/postgres'}"
+    parts = url_parts(url)
+    password = f":{quote(parts['password'], safe='')}" if parts["password"] else ""
+    return (f"postgres://{quote(parts['user'], safe='')}{password}@{parts['host']}:{parts['port']}"
+            f"/{parts['dbname']}")
 
 
 def point_connection_at(url: str) -> None:

@@ -1,7 +1,7 @@
 """The warehouse connection: an existing server (CGF_WAREHOUSE_URL) or the embedded default."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import psycopg
 
@@ -27,13 +27,18 @@ def connect(url: str | None = None, **kw) -> psycopg.Connection:
     return psycopg.connect(url or warehouse_url(), **kw)
 
 
+def relation_exists(conn: psycopg.Connection, name: str) -> bool:
+    """Whether a table or view `schema.name` exists (marts wait for the first dbt build)."""
+    return conn.execute("select to_regclass(%s)", (name,)).fetchone()[0] is not None
+
+
 def url_parts(url: str) -> dict:
     """Host, port, user, password, dbname of a postgresql:// URL (for dbt and GX)."""
     parts = urlsplit(url)
     return {
         "host": parts.hostname or "127.0.0.1",
         "port": parts.port or 5432,
-        "user": parts.username or "postgres",
-        "password": parts.password or "",
+        "user": unquote(parts.username or "postgres"),  # a URL percent-encodes reserved characters
+        "password": unquote(parts.password or ""),
         "dbname": parts.path.lstrip("/") or "postgres",
     }
