@@ -5,10 +5,7 @@ with
 
 thresholds as (
 
-    select
-        max(amount_krw) filter (where threshold_code = 'DAILY_REVIEW') as review_threshold_krw,
-        max(amount_krw) filter (where threshold_code = 'PRE_AUDIT')    as pre_audit_threshold_krw
-    from {{ ref('ref_audit_thresholds') }}
+    {{ audit_thresholds() }}
 
 )
 
