@@ -41,7 +41,7 @@ def test_nightly_dag_shape(dag_bag):
     assert dag.max_active_runs == 1 and dag.catchup
     assert dag.timetable.summary.startswith("0 2 * * *")
     chain = ["wait_for_delivery", "load_deliveries", "anything_to_build", "dbt_build.dbt_producer_watcher",
-             "dbt_build.fct_operating_multiple_daily_run", "dbt_build.dbt_project_test", "mark_built",
+             "dbt_build.fct_operating_multiple_daily_run", "mark_built",
              "publish_marts", "operating_multiple_alerts", "audit_alerts", "send_alerts"]
     for upstream, downstream in itertools.pairwise(chain):
         assert downstream in dag.get_task(upstream).get_flat_relative_ids(upstream=False), (upstream, downstream)
@@ -54,6 +54,10 @@ def test_nightly_dag_shape(dag_bag):
     assert dag.get_task("send_alerts").trigger_rule == "all_done"  # the outbox goes out whatever failed
     assert set(dag.task_ids) - dbt_tasks(dag) == set(chain) - dbt_tasks(dag) | {
         "quality_checks", "check_deliveries", "nothing_loaded", "source_freshness"}
+    # the producer's one `dbt build` runs the tests beside the models: no test task, no restriction
+    producer = dag.get_task("dbt_build.dbt_producer_watcher")
+    assert producer.base_cmd == ["build"] and "--resource-type" not in (producer.dbt_cmd_flags or [])
+    assert not [task_id for task_id in dbt_tasks(dag) if "test" in task_id]
     sensor = dag.get_task("wait_for_delivery")
     assert sensor.mode == "reschedule" and sensor.timeout == 6 * 3600
 
