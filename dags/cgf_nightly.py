@@ -38,6 +38,11 @@ Every night at 02:00 (Asia/Seoul) the core guarantee system delivers the previou
    run; results in `ops.validation_results`, Data Docs in `var/gx_data_docs/`. A failed suite is an operator alert,
    not a failed run.
 6. **publish_marts** — marks the marts (every model of `models/marts/`, from dbt's node list) as Assets.
+   **export_workbook** — then writes the yearly reports as one Excel workbook
+   (`CGF_EXPORT_DIR`, `var/exports/cgf_yearly_reports_<through date>.xlsx`: one sheet per report, Korean headers,
+   million won). It sits beside the alerts, not before them: when it fails (after its retries) the operators are
+   mailed and the run is marked failed, but the marts are published and the alerts go out all the same; the next
+   night writes the workbook again from the marts (nothing of it is read back).
 7. **operating_multiple_alerts** — one e-mail per change of state of the 보증운용배수 (OK / WARN / BREACH / LEGAL)
    to `CGF_ALERT_TO`; a breach is a finding, not a failure.
 8. **audit_alerts** — 감사 20-6: per audit group and day, the guarantees over 30 million won.
@@ -66,9 +71,11 @@ def _restated_from(load_summary: dict):
 @dag(
     dag_id="cgf_nightly",
     schedule=CronTriggerTimetable("0 2 * * *", timezone=SEOUL),
-    # catch-up starts here; nights with nothing new skip the build (anything_to_build)
     start_date=pendulum.parse(settings.dag_start_date(), tz=SEOUL),
-    catchup=True,
+    # No catch-up of runs: every run loads every pending delivery in date order, so the nights a
+    # scheduler missed are caught up by its next run, and a fresh deployment starts with one run
+    # (the latest night) that loads the whole landing area, not ~2,500 runs since the start date.
+    catchup=False,
     max_active_runs=1,
     default_args=default_args,
     doc_md=DOC_MD,
@@ -136,6 +143,13 @@ def cgf_nightly():
         """Marks the marts as updated Assets for downstream consumers."""
 
     @task
+    def export_workbook() -> str:
+        """The yearly reports as an Excel workbook for the analysts (an output: no later run reads it)."""
+        from include.export import workbook  # openpyxl is loaded by this task, not by every parse of the DAG
+
+        return str(workbook.export_yearly_reports())
+
+    @task
     def operating_multiple_alerts(load_summary: dict) -> dict:
         return streams.queue_multiple_alerts(_restated_from(load_summary))
 
@@ -157,6 +171,7 @@ def cgf_nightly():
     # the marts are published before anyone is mailed: an SMTP outage never holds them back,
     # and a failing quality step holds back neither the marts nor the risk alert
     published >> operating_multiple_alerts(loaded) >> audit_alerts() >> send_alerts()
+    published >> export_workbook()  # beside the alerts: a failed export holds back neither marts nor alerts
 
 
 nightly_dag = cgf_nightly()

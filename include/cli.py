@@ -1,11 +1,17 @@
-"""Command line of the project: `python -m include.cli COMMAND`.
+"""Command line of the project: `python -m include.cli COMMAND` (or `cgf COMMAND`); `--help` on each.
 
-  run        the main job: warehouse up, demo landing area if empty, the nightly DAG end to end
-  generate   write the demo landing area (see include.demo.generator)
+  run        the main job: warehouse up, demo landing area if empty, the nightly DAG end to end;
+             the console gets one line per step and a summary, <CGF_HOME>/logs/ the full log
+  generate   write the demo landing area (include.demo.generator's options)
   load       load pending deliveries without Airflow (for operators and benchmarks)
   warehouse  start | stop | url of the embedded PostgreSQL
   docs       generate (and serve) the dbt docs of the marts
   summary    what the warehouse holds
+  export     the yearly reports as an Excel workbook (CGF_EXPORT_DIR)
+  up         the whole platform on this machine: Airflow's api-server, scheduler, dag-processor,
+             triggerer and two Celery workers, Redis, the embedded PostgreSQL (`make up`)
+  status     what `up` started, and whether the UI answers (`make status`)
+  down       stop exactly what `up` started (`make down`)
 """
 from __future__ import annotations
 
@@ -13,15 +19,34 @@ import argparse
 import logging
 import os
 import sys
+import traceback
+from datetime import datetime
 from pathlib import Path
 
+from include.orchestration import airflow_env, run_log
 from include.warehouse import db, embedded, settings
 
 log = logging.getLogger("cgf")
 
+DESCRIPTION = ("인천신용보증재단 data warehouse: the nightly pipeline (Airflow, dbt, Great Expectations) "
+               "on PostgreSQL. `cgf COMMAND --help` describes a command.")
+
 
 def _setup_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    """The project's own log lines on stderr, and libraries' warnings; times in Asia/Seoul.
+
+    (Unless logging is set up already, as under pytest.)
+    """
+    root = logging.getLogger()
+    if root.handlers:
+        return
+    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S KST")
+    formatter.converter = lambda seconds: datetime.fromtimestamp(seconds, run_log.SEOUL).timetuple()
+    handler = logging.StreamHandler()
+    handler.setFormatter(formatter)
+    handler.addFilter(lambda record: record.name.startswith(("include.", "cgf")) or record.levelno >= logging.WARNING)
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
 
 
 def _landing_is_empty() -> bool:
@@ -30,75 +55,67 @@ def _landing_is_empty() -> bool:
     return not complete_deliveries(settings.landing_dir())
 
 
-def _generate_demo() -> None:
+def _generate_demo(say) -> None:
     from include.demo import generator
 
     landing = settings.landing_dir()
-    print(f"[cgf] landing area {landing} is empty: generating the foundation's demo deliveries …", flush=True)
-    generator.main(["--landing-dir", str(landing)])
+    say(f"landing area {landing} is empty: generating the foundation's demo deliveries …")
+    written = generator.run(generator.add_options(argparse.ArgumentParser()).parse_args(["--landing-dir",
+                                                                                          str(landing)]))
+    say(f"demo landing area written: {written['deliveries']} deliveries {written['first_delivery']}…"
+        f"{written['last_delivery']} in {written['seconds']:.0f} s")
 
 
-def _print_summary(url: str) -> int:
-    """Print what the warehouse holds; return the exit code (1 when a delivery is rejected)."""
-    from include.ingest.loader import waiting_deliveries
-    from include.ingest.rejections import blocking_rejection
+def _nightly(say, closing: list[str]) -> int:
+    """The run itself: warehouse, demo data when needed, the DAG, the summary.
 
-    with db.connect(url) as conn:
-        loaded, rows = conn.execute(
-            "select count(*), coalesce(sum(total_rows), 0) from ops.deliveries where status = 'LOADED'").fetchone()
-        rejected = blocking_rejection(conn)
-        waiting = waiting_deliveries(conn, settings.landing_dir())
-        multiple = None
-        if db.relation_exists(conn, "marts.fct_operating_multiple_daily"):
-            multiple = conn.execute(
-                "select as_of_date, operating_multiple, status from marts.fct_operating_multiple_daily "
-                "order by as_of_date desc limit 1").fetchone()
-    print("[cgf] ---- summary ----")
-    print(f"[cgf] deliveries loaded: {loaded}, rows in raw: {rows}")
-    if multiple:
-        print(f"[cgf] latest 보증운용배수 (operating multiple) {multiple[0]}: {float(multiple[1]):.4f} ({multiple[2]})")
-    if rejected:
-        day = rejected.delivery_date
-        print(f"[cgf] REJECTED delivery {day:%Y%m%d}: {rejected.violation_count} violation(s): {rejected.message}")
-        print(f"[cgf]   full list: select * from ops.rejections where delivery_date = '{day}'")
-    if waiting:
-        print(f"[cgf] {len(waiting)} complete deliveries wait ({waiting[0]:%Y%m%d} … {waiting[-1]:%Y%m%d}): "
-              "behind the rejected one, or behind a day whose delivery is not complete (no manifest.csv)")
-    from include.alerts import outbox
+    Returns the exit code (1: a delivery rejected, or the DAG run failed); `closing` gets the lines
+    that end the run's output (how to connect and stop) as soon as the warehouse is up.
+    """
+    from include.orchestration.dag_runner import night_after_latest_delivery, run_nightly
+    from include.orchestration.summary import how_to_connect_and_stop, shown_url, warehouse_summary
 
-    for line in outbox.outbox_summary():
-        print(f"[cgf] {line}")
-    return 1 if rejected else 0
-
-
-def cmd_run(args) -> int:
+    embedded_warehouse = not settings.configured_warehouse_url()
     url = db.warehouse_url()
     os.environ["CGF_WAREHOUSE_URL"] = url  # every task of the run uses the same warehouse
     os.environ.setdefault("CGF_RETRY_DELAY_SECONDS", "20")  # one-shot run: retry soon
-    print(f"[cgf] warehouse: {url}", flush=True)
+    say(f"warehouse: {shown_url(url)}" + (" (embedded PostgreSQL)" if embedded_warehouse else ""))
+    closing += how_to_connect_and_stop(url, embedded_warehouse)
     if _landing_is_empty():
-        _generate_demo()
-    from include.orchestration.dag_runner import (
-        night_after_latest_delivery,
-        run_nightly,
-    )
-
+        _generate_demo(say)
     run_day = night_after_latest_delivery()
-    print(f"[cgf] running DAG cgf_nightly for the night of {run_day} …", flush=True)
-    result = run_nightly(run_day)
-    print(f"[cgf] DAG run finished: {result.state}"
-          + (f"; failed tasks: {', '.join(result.failed_tasks)}" if result.failed_tasks else ""))
-    code = _print_summary(url)
-    if not settings.configured_warehouse_url():
-        print("[cgf] the embedded warehouse keeps running for queries (psql: "
-              f"{url}); stop it with `make stop`")
-    return code or (0 if result.succeeded else 1)
+    say(f"running DAG cgf_nightly for the night of {run_day} (02:00 Asia/Seoul) …")
+    result = run_nightly(run_day, progress=say)
+    say(f"DAG run finished: {result.state}"
+        + (f"; failed tasks: {', '.join(result.failed_tasks)}" if result.failed_tasks else ""))
+    report = warehouse_summary(url)
+    say("---- summary ----")
+    for line in report.lines:
+        say(line)
+    return 1 if report.rejected else (0 if result.succeeded else 1)
+
+
+def cmd_run(args) -> int:
+    """The main job. The console gets the [cgf] lines; Airflow, dbt and GX log to <CGF_HOME>/logs/."""
+    with run_log.captured(verbose=args.verbose or None) as out:
+        closing: list[str] = []
+        try:
+            code = _nightly(out.say, closing)
+        except Exception as exc:
+            traceback.print_exc()  # into the log
+            out.say(f"the run stopped: {type(exc).__name__}: {exc}")
+            code = 1
+        out.say(f"full log: {out.path}")
+        for line in closing:
+            out.say(line)
+    return code
 
 
 def cmd_generate(args) -> int:
     from include.demo import generator
 
-    return generator.main(args.rest) or 0
+    generator.run(args)
+    return 0
 
 
 def cmd_load(args) -> int:
@@ -119,9 +136,44 @@ def cmd_warehouse(args) -> int:
     if args.action == "start":
         print(embedded.start())
     elif args.action == "stop":
-        embedded.stop()
+        return _stop_embedded()
+    elif args.action == "migrate":
+        return _migrate_warehouse()
     else:
         print(db.warehouse_url())
+    return 0
+
+
+def _migrate_warehouse() -> int:
+    """Creates the warehouse database if missing and its raw and ops schemas (as every load does)."""
+    from include.ingest.schema import ensure_schemas
+
+    url = db.warehouse_url()
+    db.ensure_database(url)
+    with db.connect(url) as conn:
+        ensure_schemas(conn)
+    print(f"[cgf] warehouse schemas raw and ops are in place in {db.url_parts(url)['dbname']}")
+    return 0
+
+
+def cmd_platform(args) -> int:
+    from include.orchestration import platform
+
+    return {"up": platform.up, "status": platform.status, "down": platform.down}[args.command]()
+
+
+def _stop_embedded() -> int:
+    """Stops the embedded PostgreSQL of CGF_HOME (or CGF_PGDATA) and says so."""
+    pgdata = settings.embedded_pgdata()
+    if not (pgdata / "postmaster.pid").exists():
+        print(f"[cgf] no embedded PostgreSQL runs from {pgdata}: nothing to stop")
+        return 0
+    embedded.stop(pgdata)
+    if (pgdata / "postmaster.pid").exists():
+        print(f"[cgf] the embedded PostgreSQL of {pgdata} did not stop: see {pgdata / 'server.log'}",
+              file=sys.stderr)
+        return 1
+    print(f"[cgf] stopped the embedded PostgreSQL of {pgdata} (its data stays; `make run` starts it again)")
     return 0
 
 
@@ -132,6 +184,7 @@ def cmd_docs(args) -> int:
     from include.transform.cosmos_dbt import dbt_env
 
     os.environ.update(dbt_env(db.warehouse_url()))
+    os.environ.setdefault("TZ", "Asia/Seoul")  # dbt's console times: those of the foundation
     dbt = [str(Path(sys.executable).parent / "dbt")]
     flags = ["--project-dir", str(settings.DBT_PROJECT_DIR), "--profiles-dir", str(settings.DBT_PROJECT_DIR)]
     subprocess.run(dbt + ["docs", "generate"] + flags, check=True)
@@ -142,32 +195,117 @@ def cmd_docs(args) -> int:
 
 
 def cmd_summary(args) -> int:
-    return _print_summary(db.warehouse_url())
+    from include.orchestration.summary import how_to_connect_and_stop, warehouse_summary
+
+    embedded_warehouse = not settings.configured_warehouse_url()
+    url = db.warehouse_url()
+    report = warehouse_summary(url)
+    for line in report.lines + how_to_connect_and_stop(url, embedded_warehouse):
+        print(f"[cgf] {line}")
+    return 1 if report.rejected else 0
+
+
+def cmd_export(args) -> int:
+    from include.export.workbook import MartsNotBuilt, export_yearly_reports
+
+    try:
+        print(export_yearly_reports(export_dir=args.export_dir))
+    except MartsNotBuilt as missing:
+        print(f"[cgf] {missing}", file=sys.stderr)
+        return 1
+    return 0
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Wraps one-line descriptions; keeps texts written over several lines (the settings) as they are."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" in text:
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+def settings_help() -> str:
+    """The CGF_* settings, as include.warehouse.settings describes them (the one list)."""
+    listed = settings.__doc__.split("\n", 2)[2]
+    return "settings (environment variables):\n" + "\n".join(f"  {line}" for line in listed.rstrip().splitlines())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line: one sub-parser per command, every option with its help."""
+    from include.demo import generator
+
+    parser = argparse.ArgumentParser(prog="cgf", description=DESCRIPTION, epilog=settings_help(),
+                                     formatter_class=_HelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", title="commands")
+    run = sub.add_parser("run", help="the main job: the nightly DAG end to end, then a summary",
+                         description="Start the warehouse (the embedded PostgreSQL unless CGF_WAREHOUSE_URL is set), "
+                                     "generate the demo landing area when it is empty, run the DAG cgf_nightly for "
+                                     "the night after the latest complete delivery and print a summary. The console "
+                                     "gets one line per step; the full log goes to <CGF_HOME>/logs/run-*.log. Exits "
+                                     "1 when a delivery is rejected or the run fails.",
+                         epilog=settings_help(), formatter_class=_HelpFormatter)
+    run.add_argument("-v", "--verbose", action="store_true",
+                     help="show the full log (Airflow, dbt, Great Expectations) on the console too (or CGF_VERBOSE=1)")
+    run.set_defaults(func=cmd_run)
+    gen = sub.add_parser("generate", help="write the demo landing area (one delivery per day)",
+                         description=generator.DESCRIPTION)
+    generator.add_options(gen)
+    gen.set_defaults(func=cmd_generate)
+    load = sub.add_parser("load", help="load pending deliveries into raw, without Airflow (no dbt, no checks)",
+                          description="Check every complete delivery of the landing area not loaded yet against "
+                                      "the extract contract and load it into raw, in date order; exits 1 on a "
+                                      "rejected delivery.")
+    load.add_argument("--landing-dir", type=Path,
+                      help="the landing area to load (default: CGF_LANDING_DIR, else <CGF_HOME>/landing)")
+    load.set_defaults(func=cmd_load)
+    wh = sub.add_parser("warehouse", help="start or stop the embedded PostgreSQL, or print the warehouse URL",
+                        description="The embedded PostgreSQL of <CGF_HOME>/pgdata on 127.0.0.1:CGF_PG_PORT.")
+    wh.add_argument("action", choices=["start", "stop", "url", "migrate"],
+                    help="start: start it (created the first time) and print its URL; stop: stop it (`make stop`); "
+                         "url: print the URL every command uses (CGF_WAREHOUSE_URL, else the embedded one); "
+                         "migrate: create the warehouse database and its raw and ops schemas if missing")
+    wh.set_defaults(func=cmd_warehouse)
+    docs = sub.add_parser("docs", help="generate (and serve) the dbt docs of the marts",
+                          description="dbt docs generate into dbt_project/target, then dbt docs serve on 127.0.0.1.")
+    docs.add_argument("--no-serve", dest="serve", action="store_false",
+                      help="only generate the docs (dbt_project/target/index.html), do not serve them")
+    docs.add_argument("--port", type=int, default=8080, help="port of the docs server on 127.0.0.1 (default 8080)")
+    docs.set_defaults(func=cmd_docs)
+    summ = sub.add_parser("summary", help="what the warehouse holds (as at the end of `run`)",
+                          description="Loads, the latest 보증운용배수, rejected or waiting deliveries, quality checks, "
+                                      "reconciliation, alerts, and how to connect; exits 1 when a delivery is "
+                                      "rejected.")
+    summ.set_defaults(func=cmd_summary)
+    export = sub.add_parser("export", help="write the yearly reports workbook (.xlsx) and print its path",
+                            description="The yearly report marts as one Excel workbook (one sheet per report, "
+                                        "Korean headers), written from the built marts; exits 1 before the first "
+                                        "build.")
+    export.add_argument("--export-dir", type=Path,
+                        help="the folder to write to (default: CGF_EXPORT_DIR, else <CGF_HOME>/exports)")
+    export.set_defaults(func=cmd_export)
+    platform_help = {
+        "up": ("start the whole platform: Airflow with two Celery workers, Redis, the warehouse",
+               "Start, natively from the venv, the embedded PostgreSQL (warehouse and Airflow metadata), Redis, "
+               "Airflow's api-server (UI and REST API on 127.0.0.1:CGF_AIRFLOW_PORT), scheduler, dag-processor, "
+               "triggerer and two Celery workers; wait until each is ready, unpause cgf_nightly, and print the URL "
+               "and where the admin password is. Pids and logs in <CGF_HOME>/platform/. Running twice is harmless."),
+        "status": ("list the platform's processes and whether the UI answers",
+                   "Each process `up` started: running or stopped, its pid and log; exits 1 when one is down."),
+        "down": ("stop the platform", "Stop exactly the processes `up` started (and the embedded PostgreSQL if "
+                                      "`up` started it)."),
+    }
+    for name, (short, long) in platform_help.items():
+        sub.add_parser(name, help=short, description=long, epilog=settings_help(),
+                       formatter_class=_HelpFormatter).set_defaults(func=cmd_platform)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     _setup_logging()
-    parser = argparse.ArgumentParser(prog="cgf", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run the nightly DAG end to end")
-    run.set_defaults(func=cmd_run)
-    gen = sub.add_parser("generate", help="write the demo landing area", add_help=False)
-    gen.add_argument("rest", nargs=argparse.REMAINDER)
-    gen.set_defaults(func=cmd_generate)
-    load = sub.add_parser("load", help="load pending deliveries (no Airflow)")
-    load.add_argument("--landing-dir", type=Path)
-    load.set_defaults(func=cmd_load)
-    wh = sub.add_parser("warehouse", help="embedded PostgreSQL")
-    wh.add_argument("action", choices=["start", "stop", "url"])
-    wh.set_defaults(func=cmd_warehouse)
-    docs = sub.add_parser("docs", help="generate (and serve) the dbt docs of the marts")
-    docs.add_argument("--no-serve", dest="serve", action="store_false")
-    docs.add_argument("--port", type=int, default=8080)
-    docs.set_defaults(func=cmd_docs)
-    summ = sub.add_parser("summary", help="what the warehouse holds")
-    summ.set_defaults(func=cmd_summary)
-    args = parser.parse_args(argv)
+    run_log.warnings_to_file()
+    airflow_env.configure()  # whatever the command, Airflow's files stay under CGF_HOME (never ~/airflow)
     return args.func(args)
 
 

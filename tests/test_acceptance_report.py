@@ -169,3 +169,115 @@ def test_docs_generate_and_every_mart_column_has_a_korean_label(marts, tmp_path)
     hangul = re.compile(r"[\uac00-\ud7a3]")
     undocumented = [c for c in columns if not hangul.search(documented.get(c, ""))]
     assert undocumented == []
+
+
+# ---- yearly reports an analyst can trust: periods, comparisons, labels -----------------------
+
+YEARLY_REPORTS = ("rpt_supply_yearly", "rpt_accidents_yearly", "rpt_accident_rates_yearly",
+                  "rpt_basic_assets_yearly", "rpt_claims_rollforward_yearly", "rpt_contributions_yearly",
+                  "rpt_contributions_by_contributor_yearly")
+
+
+def test_every_yearly_report_row_says_what_period_it_covers(marts):
+    """2018 is the cut-over stub (2018-12-31 only), 2019–2020 are whole, 2021 runs to the last delivery."""
+    expected = {2018: (date(2018, 12, 31), date(2018, 12, 31), True, True),
+                2019: (date(2019, 1, 1), date(2019, 12, 31), False, False),
+                2020: (date(2020, 1, 1), date(2020, 12, 31), False, False),
+                2021: (date(2021, 1, 1), date(2021, 3, 31), True, False)}
+    for report in YEARLY_REPORTS:
+        got = {r[0]: r[1:] for r in rows(marts, f"""
+            select distinct year, from_date, through_date, is_partial_year, is_cutover_year
+            from marts.{report}""")}
+        assert got, report
+        assert got == {y: expected[y] for y in got}, report
+
+
+def test_no_flow_is_compared_with_the_cutover_year(marts):
+    supply = rows(marts, """
+        select supply_count, prev_period_supply_count, supply_count_change, supply_amount_change_krw,
+               supply_count_growth_pct, supply_amount_growth_pct,
+               balance_count_change, balance_amount_change_krw, prev_period_balance_count
+        from marts.rpt_supply_yearly where year = 2019""")[0]
+    assert supply[0] == 30_960 and supply[1:6] == (None,) * 5  # not "30,960 more than the stub year"
+    # the cut-over balance is real: 2019's balance change is against it
+    assert (supply[6], mil(supply[7]), supply[8]) == (61_556 - 59_000, 1_191_546 - 1_080_000, 59_000)
+    changes = rows(marts, """
+        select accident_count_change, accident_amount_growth_pct, normalized_count_change, claim_count_change,
+               recovery_count_change, recovery_amount_growth_pct, prev_period_accident_count
+        from marts.rpt_accidents_yearly where year = 2019""")[0]
+    assert changes == (None,) * 7
+    cutover = rows(marts, """
+        select accident_rate_pct, subrogation_rate_pct, opening_balance_krw
+        from marts.rpt_accident_rates_yearly where year = 2018""")[0]
+    assert cutover == (None, None, None)
+
+
+def test_partial_2021_compares_with_2020s_first_quarter(marts):
+    """2021 (1 Jan – 31 Mar) against 2020-01-01..2020-03-31, computed here from the event fact."""
+    q1 = dict(zip(("supply_count", "supply_amount_krw", "accident_count", "accident_amount_krw"), rows(marts, """
+        select count(*) filter (where event_type in ('NEW', 'EXTEND')),
+               sum(amount_krw) filter (where event_type in ('NEW', 'EXTEND')),
+               count(*) filter (where event_type = 'ACCIDENT'), sum(amount_krw) filter (where event_type = 'ACCIDENT')
+        from marts.fct_guarantee_events where event_date between '2020-01-01' and '2020-03-31'""")[0]))
+    balance_2020_03_31 = rows(marts, "select guarantee_balance_krw from marts.fct_operating_multiple_daily "
+                                     "where as_of_date = '2020-03-31'")[0][0]
+    s = rows(marts, """
+        select is_partial_year, through_date, prev_period_from_date, prev_period_through_date,
+               supply_count, supply_amount_krw, prev_period_supply_count, prev_period_supply_amount_krw,
+               supply_count_change, supply_amount_growth_pct, balance_amount_krw, prev_period_balance_amount_krw,
+               balance_amount_change_krw
+        from marts.rpt_supply_yearly where year = 2021""")[0]
+    assert s[:4] == (True, date(2021, 3, 31), date(2020, 1, 1), date(2020, 3, 31))
+    assert (s[6], s[7]) == (q1["supply_count"], q1["supply_amount_krw"])
+    assert s[8] == s[4] - q1["supply_count"]
+    assert s[9] == round(Decimal(100) * (s[5] - s[7]) / s[7], 1)
+    assert s[11] == balance_2020_03_31 and s[12] == s[10] - balance_2020_03_31
+    whole_2020 = rows(marts, "select supply_count from marts.rpt_supply_yearly where year = 2020")[0][0]
+    assert q1["supply_count"] < whole_2020  # not the whole of 2020 (the issue's −69.6 %)
+    a = rows(marts, """
+        select prev_period_accident_count, prev_period_accident_amount_krw, accident_count_change
+        from marts.rpt_accidents_yearly where year = 2021""")[0]
+    assert a[:2] == (q1["accident_count"], q1["accident_amount_krw"])
+    assert a[2] == 1_800 - q1["accident_count"]
+
+
+def test_vacancy_is_split_into_open_positions_and_overstaffed(marts):
+    got = {r[0]: r[1:] for r in rows(marts, """
+        select grade_band, sum(vacancy), sum(open_positions), sum(overstaffed)
+        from marts.rpt_headcount_vs_quota where as_of_date = '2021-01-04' group by grade_band""")}
+    assert got["OTHER"] == (-2, 0, 2)  # quota 1, headcount 3
+    assert got["5-6"] == (12, 12, 0)
+    assert rows(marts, """select count(*) from marts.rpt_headcount_vs_quota
+                          where open_positions < 0 or overstaffed < 0
+                             or vacancy <> open_positions - overstaffed""")[0][0] == 0
+
+
+def test_every_code_column_has_its_korean_label_beside_it(marts):
+    """Every <column>_ko of the marts is filled wherever <column> is, and is Korean."""
+    labelled = rows(marts, """
+        select c.table_name, code.column_name, c.column_name
+        from information_schema.columns as c
+        join information_schema.columns as code
+          on code.table_schema = c.table_schema and code.table_name = c.table_name
+         and code.column_name = left(c.column_name, -3)
+        where c.table_schema = 'marts' and right(c.column_name, 3) = '_ko'""")
+    assert {(t, c) for t, c, _ in labelled} >= {
+        ("fct_operating_multiple_daily", "status"), ("rpt_claims_rollforward_yearly", "ledger"),
+        ("rpt_reconciliation", "status"), ("rpt_reconciliation", "unit"), ("fct_ledger_findings", "rule"),
+        ("fct_guarantee_events", "event_type"), ("fct_guarantee_events", "status_after"),
+        ("rpt_headcount_vs_quota", "grade_band"), ("dim_org_units", "kind")}
+    for table, code, label in labelled:
+        korean = f"({label} ~ '[가-힣]' or {label} = chr(37))"  # chr(37): the unit label '%'
+        missing = rows(marts, f"select distinct {code}::text from marts.{table} "
+                              f"where {code} is not null and ({label} is null or not {korean})")
+        assert missing == [], (table, code)
+    assert rows(marts, "select distinct status_ko from marts.fct_operating_multiple_daily order by 1") \
+        == [("경고",), ("정상",)]
+
+
+def test_every_not_covered_figure_says_why(marts):
+    notes = rows(marts, "select figure_id, note from marts.rpt_reconciliation where status = 'NOT_COVERED'")
+    assert notes and all(note and note.strip() for _, note in notes)
+    by_id = dict(notes)
+    assert by_id["F059"].startswith("이관 이전")       # basic assets 2015: before the cut-over
+    assert by_id["F149"].startswith("보고서에만 있는 수치")  # the 2021 accident plan

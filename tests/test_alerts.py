@@ -80,12 +80,35 @@ def audit_days(env: AlertEnv, after: date, through: date) -> list[tuple[date, st
         "group by 1, 2 order by 1, 2", after, through)
 
 
-def assert_audit_mails(mail_server: MailServer, expected: list[tuple[date, str, int, int]]) -> None:
+def audit_listing(env: AlertEnv, day: date, group: str) -> list[tuple]:
+    """Per guarantee of an audit mail: its ids, the names the marts give its codes, and its customer's PII in raw."""
+    return env.query(
+        "select a.event_id, a.handling_branch_code, u.name_ko, a.program_code, p.name_ko, a.bank_code, b.name_ko, "
+        "a.customer_key, g.customer_name, g.business_reg_no "
+        "from marts.fct_audit_large_guarantees_daily a "
+        "join marts.dim_org_units u on u.org_unit_code = a.handling_branch_code "
+        "join marts.dim_programs p on p.program_code = a.program_code "
+        "join marts.dim_banks b on b.bank_code = a.bank_code "
+        "join raw.guarantees g on g.event_id = a.event_id "
+        "where a.as_of_date = %s and a.audit_group = %s", day, group)
+
+
+def assert_audit_mails(env: AlertEnv, mail_server: MailServer, expected: list[tuple[date, str, int, int]]) -> None:
     for day, group, rows, pre_audit in expected:
         [mail] = [m for m in mail_server.to(AUDIT[group]) if f"{day:%Y-%m-%d}" in m.subject]
         assert f"그룹 {group}:" in mail.subject
         assert f"3천만원 초과 보증 {rows}건 (사전감사 {pre_audit}건)" in mail.subject
-        assert mail.part("text/plain").count("[사전감사]") == pre_audit
+        text, html = mail.part("text/plain"), mail.part("text/html")
+        assert text.count("[사전감사]") == pre_audit
+        listing = audit_listing(env, day, group)
+        assert len({row[0] for row in listing}) == rows
+        for event_id, branch, branch_name, program, program_name, bank, bank_name, key, name, reg_no in listing:
+            [line] = [line for line in text.splitlines() if f"({event_id})" in line]
+            # names from the marts (dim_org_units, dim_programs, dim_banks), the code in parentheses
+            assert f"{branch_name} ({branch})" in line
+            assert f"{program_name} ({program}), {bank_name} ({bank})" in line
+            for private in (key, name, reg_no):  # no customer data in the e-mail
+                assert private not in text and private not in html
 
 
 def test_breach_scenario_mails_warn_then_one_breach_and_nothing_again(
@@ -107,7 +130,7 @@ def test_breach_scenario_mails_warn_then_one_breach_and_nothing_again(
     audits_night_1 = audit_days(env, date(2021, 2, 8), date(2021, 2, 15))
     assert audits_night_1
     assert len(mail_server.to(AUDIT["I"])) + len(mail_server.to(AUDIT["II"])) == len(audits_night_1)
-    assert_audit_mails(mail_server, audits_night_1)
+    assert_audit_mails(env, mail_server, audits_night_1)
 
     # night 2: the rest of the quarter — the multiple crosses 10×: exactly one BREACH e-mail
     copy_deliveries(breach_landing, env.landing, date(2021, 3, 31))
@@ -120,6 +143,9 @@ def test_breach_scenario_mails_warn_then_one_breach_and_nothing_again(
     text = breach.part("text/plain")
     assert f"최초 도달일 / First date reached: {breach_date:%Y-%m-%d}" in text
     assert "감축 필요액 / Reduction needed" in text  # above 10×: how much must come off
+    labels = dict(env.query("select distinct status, status_ko from marts.fct_operating_multiple_daily "
+                            "where status in ('WARN', 'BREACH')"))
+    assert f"상태 / State: {labels['BREACH']} (BREACH) — 이전 / previous: {labels['WARN']} (WARN)" in text
     html = breach.part("text/html")
     assert "cid:multiple-chart" in html
     [chart] = breach.images()
@@ -183,7 +209,7 @@ def test_rejected_delivery_yields_one_operator_mail_naming_file_day_and_violatio
     [mail] = [m for m in mail_server.to(OPS) if "delivery rejected" in m.subject]
     assert "20190106" in mail.subject and "guarantees.csv" in mail.subject
     text = mail.part("text/plain")
-    assert "guarantees.csv line 2" in text and "business_reg_no" in text and reason in text
+    assert "guarantees.csv line 2" in text and "사업자등록번호 (business_reg_no)" in text and reason in text
     assert "select * from ops.rejections where delivery_date = '2019-01-06'" in text
 
     # the same rejected delivery on the next night: the operators already know

@@ -1,12 +1,20 @@
 """The main command (`make run` = `python -m include.cli run`) on a given landing area and warehouse."""
 from __future__ import annotations
 
+import argparse
+import re
+import subprocess
+import sys
 from datetime import date, timedelta
+from pathlib import Path
 
 import psycopg
+import pytest
 
 from include import cli
 from tests.landing_factory import good_delivery, write_delivery
+
+ROOT = Path(__file__).resolve().parent.parent
 
 FIRST = date(2019, 1, 1)
 
@@ -63,3 +71,42 @@ def test_run_fails_loudly_when_a_day_is_missing_before_complete_ones(db_url, tmp
     assert "2 complete deliveries wait (20190103 … 20190104)" in out
     outbox = list((tmp_path / "home" / "outbox").glob("*.eml"))
     assert any("20190102" in p.read_text(errors="replace") for p in outbox)  # the operators' alert
+
+
+# --- the command line a person learns from --help -------------------------------------------------
+
+def subcommands() -> dict[str, argparse.ArgumentParser]:
+    action = next(a for a in cli.build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+def test_every_command_and_every_option_is_described():
+    action = next(a for a in cli.build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    described = {choice.dest: choice.help for choice in action._choices_actions}
+    for name, parser in subcommands().items():
+        assert described.get(name), f"cgf {name} has no help line"
+        assert parser.description, f"cgf {name} --help has no description"
+        for option in parser._actions:
+            assert option.help, f"cgf {name}: {option.option_strings or option.dest} has no help"
+
+
+@pytest.mark.parametrize("command", ["", *subcommands()])
+def test_help_of_every_command_exits_0(command):
+    shown = subprocess.run([sys.executable, "-m", "include.cli", *command.split(), "--help"], cwd=ROOT,
+                           capture_output=True, text=True)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith(f"usage: cgf {command}".rstrip()) and shown.stderr == ""
+
+
+def test_the_help_lists_every_setting_of_the_settings_module():
+    shown = subprocess.run([sys.executable, "-m", "include.cli", "--help"], cwd=ROOT, capture_output=True,
+                           text=True, check=True).stdout
+    source = (ROOT / "include" / "warehouse" / "settings.py").read_text(encoding="utf-8")
+    for name in set(re.findall(r"\"(CGF_[A-Z0-9_]+)\"", source)):
+        assert name in shown, name
+
+
+def test_generate_takes_the_generators_options(tmp_path, capsys):
+    assert cli.main(["generate", "--landing-dir", str(tmp_path), "--end", "2019-01-03", "--scale", "0.05"]) == 0
+    assert "wrote 4 deliveries 20181231…20190103" in capsys.readouterr().out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["20181231", "20190101", "20190102", "20190103"]

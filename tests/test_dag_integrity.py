@@ -38,7 +38,7 @@ def dbt_tasks(dag) -> set[str]:
 
 def test_nightly_dag_shape(dag_bag):
     dag = dag_bag.dags["cgf_nightly"]
-    assert dag.max_active_runs == 1 and dag.catchup
+    assert dag.max_active_runs == 1 and not dag.catchup
     assert dag.timetable.summary.startswith("0 2 * * *")
     chain = ["wait_for_delivery", "load_deliveries", "anything_to_build", "dbt_build.dbt_producer_watcher",
              "dbt_build.fct_operating_multiple_daily_run", "mark_built",
@@ -49,11 +49,14 @@ def test_nightly_dag_shape(dag_bag):
     # a failing quality step holds back neither the marts nor the alerts
     assert dag.get_task("quality_checks").upstream_task_ids == {"mark_built", "load_deliveries"}
     assert not dag.get_task("quality_checks").downstream_task_ids
+    # the workbook follows the published marts, beside the alerts: its failure holds back neither
+    assert dag.get_task("export_workbook").upstream_task_ids == {"publish_marts"}
+    assert not dag.get_task("export_workbook").downstream_task_ids
     # a rejected delivery fails the run beside the build, which gets what came before it
     assert dag.get_task("check_deliveries").upstream_task_ids == {"load_deliveries"}
     assert dag.get_task("send_alerts").trigger_rule == "all_done"  # the outbox goes out whatever failed
     assert set(dag.task_ids) - dbt_tasks(dag) == set(chain) - dbt_tasks(dag) | {
-        "quality_checks", "check_deliveries", "nothing_loaded", "source_freshness"}
+        "quality_checks", "check_deliveries", "nothing_loaded", "source_freshness", "export_workbook"}
     # the producer's one `dbt build` runs the tests beside the models: no test task, no restriction
     producer = dag.get_task("dbt_build.dbt_producer_watcher")
     assert producer.base_cmd == ["build"] and "--resource-type" not in (producer.dbt_cmd_flags or [])
@@ -84,3 +87,21 @@ def test_no_cycles(dag_bag):
         dag.topological_sort()  # raises on a cycle
         for task in dag.tasks:
             assert task.task_id not in {t.task_id for t in task.get_flat_relatives(upstream=False)}
+
+
+def test_a_fresh_deployment_schedules_one_run_not_years_of_them(dag_bag):
+    """The scheduler's first run of a new deployment is the latest night (which loads every pending
+    delivery), not the start date's: catch-up would create a run per night since 2019."""
+    import pendulum
+
+    dag = dag_bag.dags["cgf_nightly"]
+    assert dag.start_date < pendulum.now("Asia/Seoul").subtract(years=1)
+    first = dag.timetable.next_dagrun_info(last_automated_data_interval=None,
+                                           restriction=_restriction(dag))
+    assert pendulum.now("UTC").subtract(days=2) <= first.run_after <= pendulum.now("UTC").add(days=1)
+
+
+def _restriction(dag):
+    from airflow.timetables.base import TimeRestriction
+
+    return TimeRestriction(earliest=dag.start_date, latest=None, catchup=dag.catchup)

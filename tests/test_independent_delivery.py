@@ -320,12 +320,19 @@ def test_independent_delivery_builds_the_marts_as_computed_by_hand(env, db_url):
         assert (s20["supply_count"], s20["supply_amount_krw"]) == (5, 272 * M)
         # 2020-01-06: G1 100−10=90, G2 45, G4 40, G8 35, G9 12 (G3, G5, G6, G7 at 0)
         assert (s20["balance_count"], s20["balance_amount_krw"]) == (5, 222 * M)
-        assert (s20["supply_count_change"], s20["supply_amount_change_krw"]) == (4, 212 * M)
-        assert s20["supply_count_growth_pct"] == Decimal("400.0")   # 4 / 1
-        assert s20["supply_amount_growth_pct"] == Decimal("353.3")  # 212 / 60
-        assert (s20["balance_count_change"], s20["balance_amount_change_krw"]) == (-1, -76 * M)
-        assert s20["balance_count_growth_pct"] == Decimal("-16.7")   # −1 / 6
-        assert s20["balance_amount_growth_pct"] == Decimal("-25.5")  # −76 / 298
+        # 2019 is the cut-over year (from the cut-over, 12-30), 2020 runs to the latest delivery:
+        # both partial. 2020 (01-01..01-06) compares with 2019-01-01..2019-01-06: supply not at all
+        # (the previous year is the cut-over year), the balance not either (2019-01-06 is before
+        # the cut-over, the warehouse has no balance then)
+        assert (s19["from_date"], s19["through_date"], s19["is_partial_year"], s19["is_cutover_year"]) \
+            == (D(2019, 12, 30), D(2019, 12, 31), True, True)
+        assert (s20["from_date"], s20["through_date"], s20["is_partial_year"], s20["is_cutover_year"]) \
+            == (D(2020, 1, 1), D(2020, 1, 6), True, False)
+        assert (s20["prev_period_from_date"], s20["prev_period_through_date"]) == (D(2019, 1, 1), D(2019, 1, 6))
+        assert [s20[c] for c in ("prev_period_supply_count", "supply_count_change", "supply_amount_change_krw",
+                                 "supply_count_growth_pct", "supply_amount_growth_pct", "prev_period_balance_count",
+                                 "balance_count_change", "balance_amount_change_krw", "balance_count_growth_pct",
+                                 "balance_amount_growth_pct")] == [None] * 10
         assert (s20["plan_count"], s20["plan_amount_krw"]) == (27000, 610_000 * M)  # seed ref_supply_plans
         assert s20["count_attainment_pct"] == Decimal("0.0")  # 5 / 27,000
 
@@ -365,7 +372,8 @@ def test_independent_delivery_builds_the_marts_as_computed_by_hand(env, db_url):
         # recourse-ledger recoveries: C9 1 + C9 2 + G7 5 + G3 2 = 10 M over 3 distinct claims
         # (special-ledger recoveries C8 0.7, C7 0.5, G7 3 are excluded)
         assert (a20["recovery_count"], a20["recovery_amount_krw"]) == (3, 10 * M)
-        assert (a20["accident_count_change"], a20["accident_amount_change_krw"]) == (1, 25 * M)
+        # no change against the cut-over year
+        assert (a20["accident_count_change"], a20["accident_amount_change_krw"]) == (None, None)
 
         # ---- rpt_claims_rollforward_yearly (cut-over claims = opening of 2019, per its YAML) ----
         cols = ["opening_krw", "generated_krw", "recovered_krw", "written_off_krw", "extinguished_krw",

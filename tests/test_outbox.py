@@ -42,6 +42,7 @@ def test_risk_alert_is_text_plus_html_with_the_inline_chart():
     assert "최초 도달일 / First date reached: 2021-03-08" in text
     assert "10.4750배" in text and "2,800,000백만원" in text and "267,303백만원" in text
     assert "보증잔액 126,970백만원 감축 필요" in text  # the mart's headroom_krw: 10 × 267,303 − 2,800,000
+    assert "경고 / Warn: 9배 이상" in text and "법정한도 / Legal limit: 15배 초과" in text
 
 
 def test_headroom_below_the_limit_is_what_can_still_be_guaranteed():
@@ -118,16 +119,17 @@ def test_a_restated_earlier_day_is_looked_at_again_by_the_risk_alert(ops, db_url
     monkeypatch.setenv("CGF_WAREHOUSE_URL", db_url)
     ops.execute("create schema marts; create table marts.fct_operating_multiple_daily (as_of_date date, "
                 "guarantee_balance_krw bigint, basic_assets_krw bigint, operating_multiple numeric, status text, "
-                "headroom_krw bigint, warn_level numeric, policy_limit numeric, legal_limit numeric)")
+                "headroom_krw bigint, warn_level numeric, policy_limit numeric, legal_limit numeric, status_ko text)")
     for day in range(1, 6):
-        ops.execute("insert into marts.fct_operating_multiple_daily values (%s, 800, 100, 8.0, 'OK', 200, 9, 10, 15)",
-                    (date(2021, 3, day),))
+        ops.execute("insert into marts.fct_operating_multiple_daily "
+                    "values (%s, 800, 100, 8.0, 'OK', 200, 9, 10, 15, '정상')", (date(2021, 3, day),))
     ops.commit()
     assert streams.queue_multiple_alerts()["queued"] == []  # all OK
 
     # a re-sent 2021-03-03 puts that day above 10×
     ops.execute("update marts.fct_operating_multiple_daily set guarantee_balance_krw = 1050, "
-                "operating_multiple = 10.5, status = 'BREACH', headroom_krw = -50 where as_of_date = '2021-03-03'")
+                "operating_multiple = 10.5, status = 'BREACH', status_ko = null, headroom_krw = -50 "
+                "where as_of_date = '2021-03-03'")
     ops.commit()
     assert streams.queue_multiple_alerts()["queued"] == []  # days already looked at: not without the restatement
     queued = streams.queue_multiple_alerts(restated_from=date(2021, 3, 3))["queued"]

@@ -1,13 +1,19 @@
-"""The chart of the risk alert: the operating multiple over the last twelve months (PNG).
+"""The chart of the risk alert: the operating multiple over the last twelve months (PNG), in Korean.
 
-Labels are Korean when a Korean-capable font is installed (e.g. fonts-nanum, Noto CJK) and
-English otherwise, so the chart never shows empty boxes for missing glyphs.
+The font is NanumGothic as the `koreanize-matplotlib` package installs it with the project; its
+file is registered with matplotlib from the package's own folder (never the machine's fonts), and
+the package is not imported, since importing it would change every other chart's settings. The
+Korean text is set only inside this chart's rc_context.
 """
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
 
 import matplotlib
 
@@ -15,36 +21,35 @@ matplotlib.use("Agg")  # no display: render to PNG only
 
 from matplotlib import font_manager
 from matplotlib import pyplot as plt
+from matplotlib.figure import Figure
 
+from include.alerts.mail import LEVEL_NAMES
 from include.alerts.multiple_states import Day
 
-KOREAN_FONT_HINTS = ("nanumgothic", "nanumbarungothic", "noto sans cjk", "noto sans kr", "source han sans",
-                     "malgun", "applegothic", "undotum", "baekmuk", "nanum")  # by preference
-LABELS = {
-    True: {"title": "보증운용배수 (최근 12개월)", "multiple": "보증운용배수", "warn": "경고", "policy": "정책한도",
-           "legal": "법정한도", "first": "최초 도달"},
-    False: {"title": "Operating multiple (last 12 months)", "multiple": "operating multiple", "warn": "warn",
-            "policy": "policy limit", "legal": "legal limit", "first": "first reached"},
-}
+FONT_DISTRIBUTION = "koreanize-matplotlib"
+FONT_FILE = "koreanize_matplotlib/fonts/NanumGothic.ttf"
+LEVEL_COLORS = {"warn": "#e0a800", "policy": "#d9534f", "legal": "#7b1e1e"}
 
 
-def _squashed(name: str) -> str:
-    return name.lower().replace(" ", "").replace("-", "").replace("_", "")
+def font_path() -> Path:
+    """NanumGothic.ttf inside the installed koreanize-matplotlib package (site-packages)."""
+    path = Path(metadata.distribution(FONT_DISTRIBUTION).locate_file(FONT_FILE)).resolve()
+    if not path.is_file():
+        raise FileNotFoundError(f"{FONT_FILE} is missing: reinstall the project (pip install -c constraints.txt -e .)")
+    return path
 
 
 @lru_cache(maxsize=1)
-def korean_font() -> str | None:
-    """The family name of an installed Korean-capable font, if any."""
-    for hint in KOREAN_FONT_HINTS:
-        for entry in font_manager.fontManager.ttflist:
-            if _squashed(hint) in _squashed(entry.name):
-                return entry.name
-    # installed after matplotlib cached its font list: look at the system's font files once
-    for path in font_manager.findSystemFonts():
-        if any(_squashed(hint) in _squashed(path.rsplit("/", 1)[-1]) for hint in KOREAN_FONT_HINTS):
-            font_manager.fontManager.addfont(path)
-            return font_manager.FontProperties(fname=path).get_name()
-    return None
+def korean_font() -> str:
+    """The family name of the shipped Korean font, registered with matplotlib once."""
+    path = font_path()
+    font_manager.fontManager.addfont(str(path))
+    return font_manager.FontProperties(fname=path).get_name()
+
+
+def chart_style() -> dict:
+    """The rcParams of the chart (used in an rc_context only): the Korean font, DejaVu Sans for the rest."""
+    return {"font.family": [korean_font(), "DejaVu Sans"], "axes.unicode_minus": False}
 
 
 def last_twelve_months(days: list[Day]) -> list[Day]:
@@ -54,42 +59,47 @@ def last_twelve_months(days: list[Day]) -> list[Day]:
     return [d for d in days if d.as_of_date > start and d.operating_multiple is not None]
 
 
-def render_chart(days: list[Day], first_reached: date | None = None) -> bytes:
-    """PNG of the multiple over `days` (the last twelve months) against the latest day's three levels."""
-    font = korean_font()
-    text = LABELS[font is not None]
-    style = {"font.family": [font, "DejaVu Sans"] if font else ["DejaVu Sans"], "axes.unicode_minus": False}
-    with plt.rc_context(style):
+@contextmanager
+def chart_figure(days: list[Day], first_reached: date | None = None) -> Iterator[Figure]:
+    """The drawn chart of `days` against the latest day's three levels; closed on exit."""
+    with plt.rc_context(chart_style()):
         fig, ax = plt.subplots(figsize=(8, 3.6), dpi=110)
         try:
-            _draw(ax, days, first_reached, text)
+            _draw(ax, days, first_reached)
             fig.tight_layout()
-            buffer = io.BytesIO()
-            fig.savefig(buffer, format="png")
+            yield fig
         finally:
             plt.close(fig)
+
+
+def render_chart(days: list[Day], first_reached: date | None = None) -> bytes:
+    """PNG of the multiple over `days` (the last twelve months) against the latest day's three levels."""
+    buffer = io.BytesIO()
+    with chart_figure(days, first_reached) as fig:
+        fig.savefig(buffer, format="png")
     return buffer.getvalue()
 
 
-def _draw(ax, days: list[Day], first_reached: date | None, text: dict) -> None:
+def _draw(ax, days: list[Day], first_reached: date | None) -> None:
     dates = [d.as_of_date for d in days]
     values = [float(d.operating_multiple) for d in days]
-    warn, policy, legal = (float(level) for level in (days[-1].warn_level, days[-1].policy_limit, days[-1].legal_limit))
-    ax.plot(dates, values, color="#1f4e79", linewidth=1.8, label=text["multiple"])
-    for level, key, color in ((warn, "warn", "#e0a800"), (policy, "policy", "#d9534f"), (legal, "legal", "#7b1e1e")):
-        ax.axhline(level, color=color, linestyle="--", linewidth=1)
-        ax.annotate(f"{text[key]} {level:g}×", xy=(0, level), xycoords=("axes fraction", "data"),
-                    xytext=(4, 3), textcoords="offset points", ha="left", fontsize=8, color=color)
+    latest = days[-1]
+    levels = {"warn": float(latest.warn_level), "policy": float(latest.policy_limit),
+              "legal": float(latest.legal_limit)}
+    ax.plot(dates, values, color="#1f4e79", linewidth=1.8, label="보증운용배수")
+    for key, level in levels.items():
+        ax.axhline(level, color=LEVEL_COLORS[key], linestyle="--", linewidth=1, label=f"{LEVEL_NAMES[key]} {level:g}배")
     if first_reached in dates:
         value = values[dates.index(first_reached)]
         ax.plot([first_reached], [value], "o", color="#d9534f")
-        ax.annotate(f"{text['first']} {first_reached:%Y-%m-%d}: {value:.2f}×", xy=(first_reached, value),
+        ax.annotate(f"최초 도달 {first_reached:%Y-%m-%d}: {value:.2f}배", xy=(first_reached, value),
                     xytext=(-14, 14), textcoords="offset points", ha="right", fontsize=8,
                     arrowprops={"arrowstyle": "-", "color": "#888", "linewidth": 0.8})
-    low = min(values + [warn])
-    ax.set_ylim(max(0.0, int(low) - 1), max(values + [legal]) + 1)
-    ax.set_title(text["title"], fontsize=11)
-    ax.set_ylabel("×")
+    ax.set_ylim(max(0.0, int(min([*values, levels["warn"]])) - 1), max([*values, levels["legal"]]) + 1)
+    ax.set_title(f"보증운용배수 추이 (최근 12개월, {latest.as_of_date:%Y-%m-%d} 기준)", fontsize=11)
+    ax.set_xlabel("기준일", fontsize=9)
+    ax.set_ylabel("보증운용배수 (배)", fontsize=9)
+    ax.legend(loc="best", fontsize=8, framealpha=0.9)
     ax.grid(axis="y", alpha=0.3)
     ax.tick_params(labelsize=8)
     ax.figure.autofmt_xdate()

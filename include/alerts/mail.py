@@ -12,6 +12,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from include.alerts.multiple_states import BREACH, LEGAL, OK, WARN, Day, Transition
+from include.ingest.contract import FILES_BY_NAME
 from include.ingest.rejections import Rejection
 from include.ingest.validation import Violation
 from include.warehouse import settings
@@ -30,6 +31,9 @@ def state_title(status: str, day: Day) -> tuple[str, str]:
     }[status]
 
 
+LEVEL_NAMES = {"warn": "경고", "policy": "정책한도", "legal": "법정한도"}  # the three levels, in the mail and the chart
+
+
 STATE_COLORS = {OK: "#2e7d32", WARN: "#b7791f", BREACH: "#c62828", LEGAL: "#7b1e1e"}
 CHART_CID = "multiple-chart"
 
@@ -39,6 +43,11 @@ class Section:
     """A labelled block of lines, rendered to both the text and the HTML part."""
     title: str
     rows: list[tuple[str, str]]
+
+
+def named(name: str | None, code: str | None) -> str:
+    """A code as people read it: its name or label from the marts, the code in parentheses (alone if unnamed)."""
+    return f"{name} ({code})" if name else (code or "-")
 
 
 def million_won(krw: int) -> str:
@@ -125,26 +134,31 @@ def risk_subject(transition: Transition) -> str:
 def levels_section(day: Day, covered: tuple[date, date]) -> Section:
     warn, policy, legal = (f"{float(level):g}" for level in (day.warn_level, day.policy_limit, day.legal_limit))
     return Section("기준 / Levels", [
-        ("경고 / Warn", f"{warn}배 이상 (≥ {warn}×)"),
-        ("정책한도 / Policy limit", f"{policy}배 초과 (> {policy}×)"),
-        ("법정한도 / Legal limit", f"{legal}배 초과 (> {legal}×, 지역신용보증재단법 §19)"),
+        (f"{LEVEL_NAMES['warn']} / Warn", f"{warn}배 이상 (≥ {warn}×)"),
+        (f"{LEVEL_NAMES['policy']} / Policy limit", f"{policy}배 초과 (> {policy}×)"),
+        (f"{LEVEL_NAMES['legal']} / Legal limit", f"{legal}배 초과 (> {legal}×, 지역신용보증재단법 §19)"),
         ("이번 적재 기간 / Days loaded in this run", f"{covered[0]:%Y-%m-%d} – {covered[1]:%Y-%m-%d}"),
     ])
 
 
 def risk_alert(transition: Transition, latest: Day, chart_png: bytes, covered: tuple[date, date],
-               to: list[str]) -> EmailMessage:
-    """The e-mail of one change of state of the operating multiple (state and levels from the mart)."""
+               to: list[str], status_labels: dict[str, str] | None = None) -> EmailMessage:
+    """The e-mail of one change of state of the operating multiple (state and levels from the mart).
+
+    status_labels: the mart's Korean label of each status (status_ko), shown before the code.
+    """
     korean, english = state_title(transition.status, transition.day)
     reached = transition.day
+    labels = status_labels or {}
     sections = [
         Section("상태 / State", [
-            ("상태 / State", f"{transition.status} (이전 / previous: {transition.previous})"),
+            ("상태 / State", f"{named(labels.get(transition.status), transition.status)} — "
+                             f"이전 / previous: {named(labels.get(transition.previous), transition.previous)}"),
             ("최초 도달일 / First date reached", f"{reached.as_of_date:%Y-%m-%d}"),
             ("도달일 배수 / Multiple on that date", f"{float(reached.operating_multiple):.4f}배 (×)"),
         ]),
         Section(f"최근 현황 / Latest ({latest.as_of_date:%Y-%m-%d})", [
-            ("상태 / State", f"{latest.status}"),
+            ("상태 / State", named(labels.get(latest.status), latest.status)),
             ("보증운용배수 / Operating multiple", f"{float(latest.operating_multiple):.4f}배 (×)"),
             ("보증잔액 / Guarantee balance", million_won(latest.guarantee_balance_krw)),
             ("기본재산 / Basic assets", million_won(latest.basic_assets_krw)),
@@ -162,13 +176,21 @@ def risk_alert(transition: Transition, latest: Day, chart_png: bytes, covered: t
 
 # --- operator alerts -------------------------------------------------------------------------
 
+def column_label(file: str, column: str | None) -> str:
+    """A column of the extract contract as the operators read it: 사업자등록번호 (business_reg_no)."""
+    spec = FILES_BY_NAME.get(file)
+    label = next((c.label_ko for c in spec.columns if c.name == column), "") if spec else ""
+    return f"{label} ({column})" if label else (column or "-")
+
+
 def rejection_alert(rejection: Rejection, violations: list[Violation], to: list[str]) -> EmailMessage:
     """A rejected delivery: its first violations (file, line, column, value, reason), where the rest is."""
     delivery_date, violation_count = rejection.delivery_date, rejection.violation_count
     day = f"{delivery_date:%Y%m%d}"
     files = sorted({v.file for v in violations})
     subject = f"[CGF] 적재 거부 (delivery rejected): {day} — {', '.join(files)}, 위반 {violation_count}건"
-    rows = [(f"{v.file} line {v.line}", f"{v.column or '-'} = {v.value!r}: {v.reason}") for v in violations]
+    rows = [(f"{v.file} line {v.line}", f"{column_label(v.file, v.column)} = {v.value!r}: {v.reason}")
+            for v in violations]
     sections = [
         Section("거부된 적재 / Rejected delivery", [
             ("적재일 / Delivery", f"{day} ({settings.landing_dir() / day})"),
@@ -248,10 +270,18 @@ def won_label(krw: int) -> str:
     return "".join(parts) + "원"
 
 
+def _branch(row: dict) -> str:
+    handling = named(row["handling_branch_name"], row["handling_branch_code"])
+    if row["owning_branch_code"] in (None, row["handling_branch_code"]):
+        return handling
+    return f"{handling}, 관리 {named(row['owning_branch_name'], row['owning_branch_code'])}"
+
+
 def audit_alert(day: date, rows: list[dict], to: list[str]) -> EmailMessage:
     """One audit group's guarantees of the day over the review threshold; the pre-audit ones marked.
 
-    Group names, reviewer and thresholds come with the rows (the mart reads them from reference data).
+    Group names, reviewer, thresholds and the names of branch, program and bank come with the rows
+    (the marts read them from reference data); the rows carry no customer data.
     """
     first = rows[0]
     group = first["audit_group"]
@@ -261,10 +291,10 @@ def audit_alert(day: date, rows: list[dict], to: list[str]) -> EmailMessage:
     pre_audit = [r for r in rows if r["pre_audit_required"]]
     subject = (f"[CGF 감사 20-6] {day:%Y-%m-%d} {korean_group} — {won_label(threshold_krw)} 초과 보증 {len(rows)}건"
                f" (사전감사 {len(pre_audit)}건)")
-    listed = [(("[사전감사] " if r["pre_audit_required"] else "")
-                + (r["handling_branch_name"] or r["handling_branch_code"]),
-               f"{r['event_type']} {r['guarantee_id']} ({r['event_id']}): {r['amount_krw']:,}원, "
-               f"{r['program_code']}, {r['bank_code']}")
+    listed = [(("[사전감사] " if r["pre_audit_required"] else "") + _branch(r),
+               f"{named(r['event_type_ko'], r['event_type'])} {r['guarantee_id']} ({r['event_id']}): "
+               f"{r['amount_krw']:,}원, "
+               f"{named(r['program_name'], r['program_code'])}, {named(r['bank_name'], r['bank_code'])}")
               for r in rows]
     sections = [
         Section("요약 / Summary", [
@@ -275,7 +305,7 @@ def audit_alert(day: date, rows: list[dict], to: list[str]) -> EmailMessage:
             ("사전감사 / Pre-audit",
              f"{won_label(pre_audit_krw)} 초과 {len(pre_audit)}건 (over KRW {pre_audit_krw:,})"),
         ]),
-        Section("보증 목록 / Guarantees (지점 / branch: 종류 보증번호 (이벤트): 금액, 상품, 은행)", listed),
+        Section("보증 목록 / Guarantees (취급부점 / branch: 구분 보증번호 (이벤트): 금액, 보증상품, 대출은행)", listed),
         Section("조회 / Query", [("SQL", "select * from marts.fct_audit_large_guarantees_daily "
                                          f"where as_of_date = '{day}' and audit_group = '{group}';")]),
     ]

@@ -32,6 +32,17 @@ MULTIPLE_STREAM = "operating_multiple"
 AUDIT_STREAM = "audit_large_guarantees"
 MULTIPLE_MART = "marts.fct_operating_multiple_daily"
 AUDIT_MART = "marts.fct_audit_large_guarantees_daily"
+NAME_MARTS = ("marts.dim_programs", "marts.dim_banks")  # the names the audit e-mail shows for codes
+# what an audit e-mail row carries: the mart's columns but customer_key, the program's and bank's names
+AUDIT_SELECT = (
+    "select a.as_of_date, a.audit_group, a.audit_group_name_ko, a.audit_group_name_en, a.reviewer_ko, "
+    "a.reviewer_en, a.review_threshold_krw, a.pre_audit_threshold_krw, a.pre_audit_required, a.event_id, "
+    "a.event_type, a.event_type_ko, a.guarantee_id, a.amount_krw, a.handling_branch_code, a.handling_branch_name, "
+    "a.owning_branch_code, a.owning_branch_name, a.program_code, p.name_ko as program_name, a.bank_code, "
+    f"b.name_ko as bank_name from {AUDIT_MART} as a "
+    "left join marts.dim_programs as p on p.program_code = a.program_code "
+    "left join marts.dim_banks as b on b.bank_code = a.bank_code"
+)
 AUDIT_FIRST_RUN_DAYS = 7  # a first run over years of history mails the last week, not every day since 2019
 
 
@@ -58,6 +69,12 @@ def _multiple_days(conn: psycopg.Connection, after: date | None, since: date | N
         "where as_of_date > coalesce(%s, '-infinity'::date) and as_of_date >= coalesce(%s, '-infinity'::date) "
         "order by as_of_date", (after, since)).fetchall()
     return [Day(*row) for row in rows]
+
+
+def _status_labels(conn: psycopg.Connection) -> dict[str, str]:
+    """The mart's Korean label of each status it holds (status_ko, from reference data)."""
+    return dict(conn.execute(f"select distinct status, status_ko from {MULTIPLE_MART} "
+                             "where status is not null and status_ko is not null").fetchall())
 
 
 def _state_before(conn: psycopg.Connection, day: date) -> str:
@@ -88,7 +105,8 @@ def queue_multiple_alerts(restated_from: date | None = None) -> dict:
                 return {"status": status, "new_days": 0, "queued": []}
             changes = transitions(days, status)
             history = _multiple_days(conn, None, since=days[-1].as_of_date - timedelta(days=366))
-            queued = [_queue_risk_alert(conn, change, days, history) for change in changes]
+            labels = _status_labels(conn) if changes else {}
+            queued = [_queue_risk_alert(conn, change, days, history, labels) for change in changes]
             if changes:
                 status, since = changes[-1].status, changes[-1].first_date
             elif status != stored_status:
@@ -99,7 +117,7 @@ def queue_multiple_alerts(restated_from: date | None = None) -> dict:
             "queued": [q for q in queued if q]}
 
 
-def _queue_risk_alert(conn, change, days: list[Day], history: list[Day]) -> str | None:
+def _queue_risk_alert(conn, change, days: list[Day], history: list[Day], labels: dict[str, str]) -> str | None:
     from include.alerts.chart import (  # matplotlib: only when needed
         last_twelve_months,
         render_chart,
@@ -107,7 +125,7 @@ def _queue_risk_alert(conn, change, days: list[Day], history: list[Day]) -> str 
 
     chart = render_chart(last_twelve_months(history), change.first_date)
     message = mail.risk_alert(change, days[-1], chart, (days[0].as_of_date, days[-1].as_of_date),
-                              recipients.recipients_of(recipients.RISK))
+                              recipients.recipients_of(recipients.RISK), labels)
     key = f"multiple:{change.status}:{change.first_date.isoformat()}"
     return key if outbox.queue(conn, key, recipients.RISK, message, change.first_date) else None
 
@@ -121,8 +139,8 @@ def _latest_loaded_day(conn: psycopg.Connection) -> date | None:
 def _audit_rows(conn: psycopg.Connection, after: date, through: date) -> dict[tuple[date, str], list[dict]]:
     cursor = conn.cursor(row_factory=psycopg.rows.dict_row)
     rows = cursor.execute(
-        f"select * from {AUDIT_MART} where as_of_date > %s and as_of_date <= %s "
-        "order by as_of_date, audit_group, amount_krw desc, event_id", (after, through)).fetchall()
+        f"{AUDIT_SELECT} where a.as_of_date > %s and a.as_of_date <= %s "
+        "order by a.as_of_date, a.audit_group, a.amount_krw desc, a.event_id", (after, through)).fetchall()
     grouped = defaultdict(list)
     for row in rows:
         if recipients.setting_of(recipients.audit_kind(row["audit_group"] or "")):
@@ -136,9 +154,10 @@ def queue_audit_alerts() -> dict:
     """Queue one e-mail per audit group and data day with guarantees over the review threshold."""
     with db.connect() as conn:
         ensure_schemas(conn)
-        if not db.relation_exists(conn, AUDIT_MART):
-            log.warning("%s is missing: the audit 20-6 e-mails wait until dbt builds it", AUDIT_MART)
-            return {"skipped": f"relation missing: {AUDIT_MART}"}
+        missing = [m for m in (AUDIT_MART, *NAME_MARTS) if not db.relation_exists(conn, m)]
+        if missing:
+            log.warning("%s missing: the audit 20-6 e-mails wait until dbt builds it", ", ".join(missing))
+            return {"skipped": f"relation missing: {', '.join(missing)}"}
         with conn.transaction():
             _, _, through = _lock_stream(conn, AUDIT_STREAM)
             latest = _latest_loaded_day(conn)

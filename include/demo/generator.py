@@ -81,26 +81,45 @@ def generate_landing(landing_dir: Path, *, seed: int = DEFAULT_SEED, scale: floa
             "deliveries": deliveries, "rows": rows_per_file, "seed": seed, "scale": scale, "scenario": scenario}
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m include.demo.generator",
-                                     description="Write the foundation's demo landing area (one delivery per day).")
-    parser.add_argument("--landing-dir", type=Path, default=None, help="default: the configured landing area")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--scale", type=float, default=1.0, help="multiplies volumes (figures match at 1 only)")
-    parser.add_argument("--start", type=date.fromisoformat, default=DEFAULT_START, help="the cut-over day")
-    parser.add_argument("--end", type=date.fromisoformat, default=DEFAULT_END)
-    parser.add_argument("--scenario", choices=SCENARIOS, default="normal")
-    args = parser.parse_args(argv)
+DESCRIPTION = "Write the foundation's demo landing area (one delivery folder YYYYMMDD per day)."
+
+
+def add_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The command line's options (this module's and `cgf generate`'s)."""
+    parser.add_argument("--landing-dir", type=Path, default=None,
+                        help="where to write (default: CGF_LANDING_DIR, else <CGF_HOME>/landing)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                        help=f"random seed: the same seed and options write the same bytes (default {DEFAULT_SEED})")
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="multiplies the volumes, e.g. 3 for benchmarks (the report's figures match at 1 only)")
+    parser.add_argument("--start", type=date.fromisoformat, default=DEFAULT_START,
+                        help=f"the cut-over day, YYYY-MM-DD (default {DEFAULT_START})")
+    parser.add_argument("--end", type=date.fromisoformat, default=DEFAULT_END,
+                        help=f"the last delivery day, YYYY-MM-DD (default {DEFAULT_END})")
+    parser.add_argument("--scenario", choices=SCENARIOS, default="normal",
+                        help="normal, or breach: faster supply growth in 2021, the multiple above 10× in March")
+    return parser
+
+
+def run(args: argparse.Namespace, progress: Callable[[str], None] | None = None) -> dict:
+    """Generate as the parsed options say; report progress and the result (default: print); return the summary."""
+    progress = progress or print_progress
     if args.landing_dir is None:
         from include.warehouse import settings
         args.landing_dir = settings.landing_dir()
     began = time.perf_counter()
     summary = generate_landing(args.landing_dir, seed=args.seed, scale=args.scale, start=args.start,
-                               end=args.end, scenario=args.scenario, progress=print_progress)
+                               end=args.end, scenario=args.scenario, progress=progress)
+    summary["seconds"] = time.perf_counter() - began
     rows = ", ".join(f"{name} {count}" for name, count in summary["rows"].items())
-    print_progress(f"wrote {summary['deliveries']} deliveries {summary['first_delivery']}…"
-                   f"{summary['last_delivery']} to {summary['landing_dir']} in "
-                   f"{time.perf_counter() - began:.1f} s; rows: {rows}")
+    progress(f"wrote {summary['deliveries']} deliveries {summary['first_delivery']}…"
+             f"{summary['last_delivery']} to {summary['landing_dir']} in {summary['seconds']:.1f} s; rows: {rows}")
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = add_options(argparse.ArgumentParser(prog="python -m include.demo.generator", description=DESCRIPTION))
+    run(parser.parse_args(argv))
     return 0
 
 

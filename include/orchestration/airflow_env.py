@@ -30,6 +30,8 @@ def configure() -> None:
         "AIRFLOW__COSMOS__CACHE_DIR": str(settings.state_dir() / "cosmos_cache"),  # a cache: any worker rebuilds it
         "DO_NOT_TRACK": "1",
         "SCARF_ANALYTICS": "false",
+        # a library's cache stays in the project too (matplotlib's font cache, for the alert chart), not in ~
+        "MPLCONFIGDIR": str(settings.state_dir() / "cache" / "matplotlib"),
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
@@ -46,6 +48,8 @@ def ensure_metadata_db() -> None:
     version = airflow.__version__
     if marker.exists() and marker.read_text() == version:
         return
-    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True,
-                   stdout=subprocess.DEVNULL, env=os.environ.copy())
+    done = subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], capture_output=True, text=True,
+                          env=os.environ.copy())
+    sys.stderr.write(done.stdout + done.stderr)  # a `cgf run` keeps it in the run's log, not on the console
+    done.check_returncode()
     marker.write_text(version)

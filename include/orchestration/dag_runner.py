@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -39,8 +40,11 @@ def _load_dag_file(path: Path) -> ModuleType:
     return module
 
 
-def run_nightly(run_day: date | None = None) -> DagRunResult:
-    """Run cgf_nightly for the night of `run_day` (default: after the latest complete delivery)."""
+def run_nightly(run_day: date | None = None, progress: Callable[[str], None] | None = None) -> DagRunResult:
+    """Run cgf_nightly for the night of `run_day` (default: after the latest complete delivery).
+
+    `progress`, when given, gets one line per step of the DAG as it ends (include.orchestration.progress).
+    """
     import pendulum
 
     airflow_env.configure()
@@ -58,7 +62,26 @@ def run_nightly(run_day: date | None = None) -> DagRunResult:
 
     run_day = run_day or night_after_latest_delivery()
     logical = pendulum.instance(datetime.combine(run_day, time(2, 0)), tz=seoul)
-    dag_run = nightly_dag.test(logical_date=logical)
+    dag_run = _test_run(nightly_dag, logical, progress)
     states = {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
     failed = sorted(task_id for task_id, state in states.items() if state == "failed")
     return DagRunResult(str(dag_run.state), failed, run_day, states)
+
+
+def _test_run(nightly_dag, logical_date, progress: Callable[[str], None] | None):
+    """dag.test(), with the step lines of `progress` (a listener of the task runner) when asked for."""
+    if progress is None:
+        return nightly_dag.test(logical_date=logical_date)
+    from airflow.sdk.listener import get_listener_manager
+
+    from include.orchestration.progress import StepLines
+
+    lines = StepLines(nightly_dag.task_ids, progress)
+    manager = get_listener_manager()
+    manager.add_listener(lines)
+    try:
+        dag_run = nightly_dag.test(logical_date=logical_date)
+    finally:
+        manager.pm.unregister(lines)
+    lines.finish({ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()})
+    return dag_run

@@ -4,13 +4,27 @@ CGF_WAREHOUSE_URL  postgresql://user:pass@host:port/db of an existing server; wh
                    project starts its own embedded PostgreSQL (see include.warehouse.db).
 CGF_LANDING_DIR    the landing area of the nightly extracts (default: var/landing).
 CGF_HOME           the project-local state folder (default: <repo>/var): pgdata, Airflow home,
-                   the alert outbox (outbox/, outbox/sent/) and the GX Data Docs (gx_data_docs/).
+                   the alert outbox (outbox/, outbox/sent/), the GX Data Docs (gx_data_docs/) and
+                   the logs of `cgf run` (logs/).
+CGF_PG_PORT, CGF_PGDATA  port (default 55432) and data folder (default: <CGF_HOME>/pgdata) of
+                   the embedded PostgreSQL.
+CGF_VERBOSE        1: `cgf run` shows the full log (Airflow, dbt, Great Expectations) on the console
+                   too, as `cgf run -v` does; by default it goes to <CGF_HOME>/logs/ only.
+CGF_EXPORT_DIR     where the yearly reports workbook is written (default: <CGF_HOME>/exports).
 CGF_ALERT_TO       risk alert recipients (보증운용배수), comma-separated.
 CGF_OPS_ALERT_TO   pipeline alert recipients (operators), comma-separated.
 CGF_AUDIT_GROUP1_TO, CGF_AUDIT_GROUP2_TO  audit 20-6 recipients of group I and group II.
 CGF_ALERT_FROM     sender of the alerts when the smtp_default connection names none.
 CGF_DAG_START_DATE, CGF_RETRY_DELAY_SECONDS, CGF_DELIVERY_WAIT_SECONDS, CGF_DELIVERY_POKE_SECONDS
-                   the nightly DAG's catch-up start, retry delay and wait for the delivery.
+                   the nightly DAG's start date, retry delay and wait for the delivery.
+CGF_AIRFLOW_PORT   `cgf up`: port of Airflow's UI and REST API on 127.0.0.1 (default 8080).
+CGF_AIRFLOW_ADMIN_PASSWORD  `cgf up`: the admin's password (default: generated once, kept in
+                   <CGF_HOME>/platform/secrets.json, mode 0600).
+CGF_AIRFLOW_DB_URL `cgf up`: Airflow's metadata database (default: database airflow beside the
+                   warehouse). CGF_REDIS_PORT: the Celery broker's port on 127.0.0.1 (default 56379).
+Read elsewhere: CGF_MULTIPLE_WARN_LEVEL, CGF_MULTIPLE_POLICY_LIMIT, CGF_MULTIPLE_LEGAL_LIMIT (the
+                   보증운용배수 levels, 9 / 10 / 15: include.transform.levels), CGF_CUSTOMER_KEY_SALT
+                   (secret salt of customer_key: dbt staging), CGF_COSMOS_EXECUTION_MODE (Cosmos).
 """
 from __future__ import annotations
 
@@ -50,6 +64,21 @@ def gx_data_docs_dir() -> Path:
     return state_dir() / "gx_data_docs"
 
 
+def log_dir() -> Path:
+    """<CGF_HOME>/logs: the full log of every `cgf run`, one file per run."""
+    return state_dir() / "logs"
+
+
+def verbose() -> bool:
+    """CGF_VERBOSE=1: the full log on the console too."""
+    return os.environ.get("CGF_VERBOSE", "").strip().lower() in ("1", "true", "yes")
+
+
+def export_dir() -> Path:
+    """CGF_EXPORT_DIR: where the yearly reports workbook goes (an output: no run reads it back)."""
+    return Path(os.environ.get("CGF_EXPORT_DIR", state_dir() / "exports"))
+
+
 def recipients(variable: str) -> list[str]:
     """Comma-separated addresses of an environment variable (CGF_ALERT_TO …)."""
     return [a.strip() for a in os.environ.get(variable, "").split(",") if a.strip()]
@@ -79,3 +108,21 @@ def delivery_wait_seconds() -> int:
 def delivery_poke_seconds() -> int:
     """CGF_DELIVERY_POKE_SECONDS: how often the landing area is looked at while waiting (5 min)."""
     return int(os.environ.get("CGF_DELIVERY_POKE_SECONDS", "300"))
+
+
+# --- the platform of `cgf up` (include.orchestration.platform) -----------------------------------
+
+def airflow_port() -> int:
+    return int(os.environ.get("CGF_AIRFLOW_PORT", "8080"))
+
+
+def airflow_admin_password() -> str | None:
+    return os.environ.get("CGF_AIRFLOW_ADMIN_PASSWORD") or None
+
+
+def airflow_db_url() -> str | None:
+    return os.environ.get("CGF_AIRFLOW_DB_URL") or None
+
+
+def redis_port() -> int:
+    return int(os.environ.get("CGF_REDIS_PORT", "56379"))

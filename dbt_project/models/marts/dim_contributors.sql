@@ -33,9 +33,11 @@ select
     l.contributor_code,
     l.contributor_name,
     l.contributor_type,
+    ct.name_ko                                          as contributor_type_ko,
     l.plan_category,
     t.first_received_date,
     t.last_received_date,
     coalesce(t.contributed_since_cutover_krw, 0)::bigint as contributed_since_cutover_krw
 from latest as l
 join totals as t using (contributor_code)
+left join {{ ref('ref_contributor_types') }} as ct on ct.contributor_type = l.contributor_type

@@ -18,6 +18,7 @@ select
     u.name_ko,
     u.name_en,
     u.kind,
+    kind_label.label_ko                         as kind_ko,
     u.audit_group,
     g.reviewer_ko || ' (' || g.reviewer_en || ')' as audit_reviewer,
     u.code in ('101', '102', '103', '104', '105', '106', '107', '201') as issues_guarantees,
@@ -26,3 +27,4 @@ select
 from units as u
 left join audit_groups as g on g.audit_group = u.audit_group
 left join quota as q on q.org_unit_code = u.code
+{{ code_label_join('org_unit_kind', 'u.kind', 'kind_label') }}

@@ -5,11 +5,13 @@
 -- pre_audit_required above the pre-audit threshold (PRE_AUDIT, 1억원); the thresholds used are
 -- kept on the row. No PII.
 -- Incremental: the days from restate_from() on are deleted and recomputed (strategy 'restate').
+-- event_type_ko is the Korean label (ref_code_labels), kept in line with the seed by the post-hook.
 {{ config(
     materialized='incremental',
     incremental_strategy='restate',
     restate_column='as_of_date',
     on_schema_change='append_new_columns',
+    post_hook="{{ sync_code_labels({'event_type_ko': ('event_type', 'event_type')}) }}",
 ) }}
 
 with
@@ -72,6 +74,9 @@ select
     g.reviewer_en,
     e.review_threshold_krw::bigint                              as review_threshold_krw,
     e.pre_audit_threshold_krw::bigint                           as pre_audit_threshold_krw,
-    e.amount_krw > e.pre_audit_threshold_krw                    as pre_audit_required
+    e.amount_krw > e.pre_audit_threshold_krw                    as pre_audit_required,
+    -- added columns last: an existing table gets them appended (on_schema_change)
+    type_label.label_ko                                         as event_type_ko
 from grouped as e
 left join audit_groups as g on g.audit_group = e.audit_group
+{{ code_label_join('event_type', 'e.event_type', 'type_label') }}

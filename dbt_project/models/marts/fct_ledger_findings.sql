@@ -6,12 +6,19 @@
   before it; an event for an unknown or closed guarantee; a claim movement larger than the
   claim's ledger balance; opening rows after the cut-over delivery.
   Incremental like the ledgers it reads (strategy 'restate'): findings dated >= restate_from()
-  are deleted and recomputed.
+  are deleted and recomputed. The *_ko columns are the codes' Korean labels (ref_code_labels);
+  the post-hook keeps the labels of earlier findings in line with the seed.
 #}
 {{ config(
     materialized='incremental',
     incremental_strategy='restate',
     restate_column='finding_date',
+    on_schema_change='append_new_columns',
+    post_hook="{{ sync_code_labels({
+        'rule_ko': ('finding_rule', 'rule'),
+        'source_kind_ko': ('source_kind', 'source_kind'),
+        'event_type_ko': ('event_type', 'event_type'),
+    }) }}",
 ) }}
 
 with
@@ -86,8 +93,22 @@ claim_findings as (
        or (movement_type in ('OPENING_RECOURSE', 'OPENING_SPECIAL')
            and movement_date > (select c.cutover_date from cutover as c))
 
+),
+
+findings as (
+
+    select * from guarantee_findings
+    union all
+    select * from claim_findings
+
 )
 
-select * from guarantee_findings
-union all
-select * from claim_findings
+select
+    f.*,
+    rule_label.label_ko             as rule_ko,
+    source_label.label_ko           as source_kind_ko,
+    type_label.label_ko             as event_type_ko
+from findings as f
+{{ code_label_join('finding_rule', 'f.rule', 'rule_label') }}
+{{ code_label_join('source_kind', 'f.source_kind', 'source_label') }}
+{{ code_label_join('event_type', 'f.event_type', 'type_label') }}

@@ -6,6 +6,8 @@
   (env CGF_MULTIPLE_*) of the build that computed the day.
   Incremental by as_of_date from restate_from() (strategy 'restate'; the running totals are
   recomputed from the small daily rollup, so a restated day fixes every later day).
+  status_ko is the status's Korean label (ref_code_labels); the post-hook keeps the labels of
+  earlier days in line with the seed.
 #}
 {{ config(
     materialized='incremental',
@@ -13,6 +15,7 @@
     restate_column='as_of_date',
     on_schema_change='append_new_columns',
     indexes=[{'columns': ['as_of_date'], 'unique': true}],
+    post_hook="{{ sync_code_labels({'status_ko': ('multiple_status', 'status')}) }}",
 ) }}
 
 with
@@ -42,22 +45,34 @@ levels as (
         round(guarantee_balance_krw::numeric / nullif(basic_assets_krw, 0), 6) as operating_multiple
     from running
 
+),
+
+classified as (
+
+    select
+        *,
+        case
+            when operating_multiple > legal_limit then 'LEGAL'
+            when operating_multiple > policy_limit then 'BREACH'
+            when operating_multiple >= warn_level then 'WARN'
+            when operating_multiple is not null then 'OK'
+        end as status
+    from levels
+
 )
 
 select
-    as_of_date::date                                            as as_of_date,
-    guarantee_balance_krw::bigint                               as guarantee_balance_krw,
-    basic_assets_krw::bigint                                    as basic_assets_krw,
-    operating_multiple::numeric(12, 6)                          as operating_multiple,
-    policy_limit::numeric(6, 2)                                 as policy_limit,
-    warn_level::numeric(6, 2)                                   as warn_level,
-    legal_limit::numeric(6, 2)                                  as legal_limit,
-    (case
-        when operating_multiple > legal_limit then 'LEGAL'
-        when operating_multiple > policy_limit then 'BREACH'
-        when operating_multiple >= warn_level then 'WARN'
-        when operating_multiple is not null then 'OK'
-    end)::text                                                  as status,
-    (policy_limit * basic_assets_krw - guarantee_balance_krw)::bigint as headroom_krw
-from levels
-{{ restate_filter('as_of_date') }}
+    c.as_of_date::date                                          as as_of_date,
+    c.guarantee_balance_krw::bigint                             as guarantee_balance_krw,
+    c.basic_assets_krw::bigint                                  as basic_assets_krw,
+    c.operating_multiple::numeric(12, 6)                        as operating_multiple,
+    c.policy_limit::numeric(6, 2)                               as policy_limit,
+    c.warn_level::numeric(6, 2)                                 as warn_level,
+    c.legal_limit::numeric(6, 2)                                as legal_limit,
+    c.status::text                                              as status,
+    (c.policy_limit * c.basic_assets_krw - c.guarantee_balance_krw)::bigint as headroom_krw,
+    -- added columns last: an existing table gets them appended (on_schema_change)
+    status_label.label_ko::text                                 as status_ko
+from classified as c
+{{ code_label_join('multiple_status', 'c.status', 'status_label') }}
+{{ restate_filter('c.as_of_date') }}

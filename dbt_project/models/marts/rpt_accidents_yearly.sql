@@ -1,63 +1,89 @@
 -- 보증사고 및 회수 현황: accidents, normalisations, claims (대위변제 → 구상채권 발생) and
--- recoveries on the recourse ledger per year, against the previous year.
+-- recoveries on the recourse ledger per year, against the same period of the previous year
+-- (int_report_years: a partial year compares year-to-date with year-to-date; no change is
+-- computed against the cut-over year, whose flows are only the opening snapshot).
+{%- set metrics = ['accident', 'normalized', 'claim', 'recovery'] %}
 with
 
+years as (select * from {{ ref('int_report_years') }}),
+
 yearly as (select * from {{ ref('int_yearly_activity') }}),
+
+recovery_legs as (
+
+    select movement_date, claim_id, amount_krw
+    from {{ ref('int_claim_movements') }}
+    where ledger = 'RECOURSE' and flow = 'recovered'
+
+),
 
 recoveries as (
 
     select
-        movement_year                   as year,
-        count(distinct claim_id)        as recovery_count,
-        sum(amount_krw)                 as recovery_amount_krw
-    from {{ ref('int_claim_movements') }}
-    where ledger = 'RECOURSE' and flow = 'recovered'
-    group by movement_year
+        y.year,
+        count(distinct r.claim_id) filter (where r.movement_date >= y.from_date)
+                                                                    as recovery_count,
+        coalesce(sum(r.amount_krw) filter (where r.movement_date >= y.from_date), 0)
+                                                                    as recovery_amount_krw,
+        case when y.has_prev_period_flows then
+            count(distinct r.claim_id) filter (where r.movement_date <= y.prev_period_through_date)
+        end                                                         as prev_period_recovery_count,
+        case when y.has_prev_period_flows then
+            coalesce(sum(r.amount_krw) filter (where r.movement_date <= y.prev_period_through_date), 0)
+        end                                                         as prev_period_recovery_amount_krw
+    from years as y
+    left join recovery_legs as r
+      on (r.movement_date between y.from_date and y.through_date)
+      or (r.movement_date between y.prev_period_from_date and y.prev_period_through_date)
+    group by y.year, y.has_prev_period_flows
 
 ),
 
 combined as (
 
     select
-        y.year,
-        y.accident_count,
-        y.accident_amount_krw,
-        y.normalized_count,
-        y.normalized_amount_krw,
-        y.subrogation_count                         as claim_count,
-        y.subrogation_amount_krw                    as claim_amount_krw,
-        coalesce(r.recovery_count, 0)               as recovery_count,
-        coalesce(r.recovery_amount_krw, 0)          as recovery_amount_krw
-    from yearly as y
-    left join recoveries as r on r.year = y.year
+        a.year,
+        a.accident_count,
+        a.accident_amount_krw,
+        a.normalized_count,
+        a.normalized_amount_krw,
+        a.subrogation_count                         as claim_count,
+        a.subrogation_amount_krw                    as claim_amount_krw,
+        r.recovery_count,
+        r.recovery_amount_krw,
+        a.prev_period_accident_count,
+        a.prev_period_accident_amount_krw,
+        a.prev_period_normalized_count,
+        a.prev_period_normalized_amount_krw,
+        a.prev_period_subrogation_count             as prev_period_claim_count,
+        a.prev_period_subrogation_amount_krw        as prev_period_claim_amount_krw,
+        r.prev_period_recovery_count,
+        r.prev_period_recovery_amount_krw
+    from yearly as a
+    join recoveries as r on r.year = a.year
 
 )
 
 select
-    c.year::integer                                                 as year,
-    c.accident_count::integer                                          as accident_count,
-    c.accident_amount_krw::bigint                                      as accident_amount_krw,
-    c.normalized_count::integer                                          as normalized_count,
-    c.normalized_amount_krw::bigint                                      as normalized_amount_krw,
-    c.claim_count::integer                                          as claim_count,
-    c.claim_amount_krw::bigint                                      as claim_amount_krw,
-    c.recovery_count::integer                                          as recovery_count,
-    c.recovery_amount_krw::bigint                                      as recovery_amount_krw,
-    (c.accident_count - p.accident_count)::integer                          as accident_count_change,
-    (c.accident_amount_krw - p.accident_amount_krw)::bigint                 as accident_amount_change_krw,
-    {{ growth_pct('c.accident_count', 'p.accident_count') }}               as accident_count_growth_pct,
-    {{ growth_pct('c.accident_amount_krw', 'p.accident_amount_krw') }}     as accident_amount_growth_pct,
-    (c.normalized_count - p.normalized_count)::integer                          as normalized_count_change,
-    (c.normalized_amount_krw - p.normalized_amount_krw)::bigint                 as normalized_amount_change_krw,
-    {{ growth_pct('c.normalized_count', 'p.normalized_count') }}               as normalized_count_growth_pct,
-    {{ growth_pct('c.normalized_amount_krw', 'p.normalized_amount_krw') }}     as normalized_amount_growth_pct,
-    (c.claim_count - p.claim_count)::integer                          as claim_count_change,
-    (c.claim_amount_krw - p.claim_amount_krw)::bigint                 as claim_amount_change_krw,
-    {{ growth_pct('c.claim_count', 'p.claim_count') }}               as claim_count_growth_pct,
-    {{ growth_pct('c.claim_amount_krw', 'p.claim_amount_krw') }}     as claim_amount_growth_pct,
-    (c.recovery_count - p.recovery_count)::integer                          as recovery_count_change,
-    (c.recovery_amount_krw - p.recovery_amount_krw)::bigint                 as recovery_amount_change_krw,
-    {{ growth_pct('c.recovery_count', 'p.recovery_count') }}               as recovery_count_growth_pct,
-    {{ growth_pct('c.recovery_amount_krw', 'p.recovery_amount_krw') }}     as recovery_amount_growth_pct
+    c.year::integer                                                         as year,
+    {{ report_year_columns('y') }},
+    {%- for m in metrics %}
+    c.{{ m }}_count::integer                                                as {{ m }}_count,
+    c.{{ m }}_amount_krw::bigint                                            as {{ m }}_amount_krw,
+    {%- endfor %}
+    {{ report_prev_period_columns('y') }},
+    {%- for m in metrics %}
+    c.prev_period_{{ m }}_count::integer                                    as prev_period_{{ m }}_count,
+    c.prev_period_{{ m }}_amount_krw::bigint                                as prev_period_{{ m }}_amount_krw,
+    {%- endfor %}
+    {%- for m in metrics %}
+    (c.{{ m }}_count - c.prev_period_{{ m }}_count)::integer                as {{ m }}_count_change,
+    (c.{{ m }}_amount_krw - c.prev_period_{{ m }}_amount_krw)::bigint       as {{ m }}_amount_change_krw,
+    {{ growth_pct('c.' ~ m ~ '_count', 'c.prev_period_' ~ m ~ '_count') }}
+                                                                            as {{ m }}_count_growth_pct,
+    {{ growth_pct('c.' ~ m ~ '_amount_krw', 'c.prev_period_' ~ m ~ '_amount_krw') }}
+                                                                            as {{ m }}_amount_growth_pct
+    {{- ',' if not loop.last }}
+    {%- endfor %}
 from combined as c
-left join combined as p on p.year = c.year - 1
+join years as y on y.year = c.year

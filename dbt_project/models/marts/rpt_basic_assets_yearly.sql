@@ -1,13 +1,13 @@
 -- 기본재산: basic assets per year. The cut-over entries (OPENING contributions and the
 -- cumulative deficit LOSS of the cut-over day) form the opening balance of the cut-over year;
 -- contributions/losses are the flows after it. closing = opening + contributions − losses.
+-- One row per report year (int_report_years); closing is at through_date (year end, or the
+-- latest delivery in the current year).
 with
 
 ledger as (select * from {{ ref('int_fund_ledger') }}),
 
-years as (select distinct year from {{ ref('int_yearly_activity') }}
-          union
-          select distinct received_year from ledger),
+years as (select * from {{ ref('int_report_years') }}),
 
 flows as (
 
@@ -27,7 +27,7 @@ flows as (
 running as (
 
     select
-        y.year,
+        y.*,
         coalesce(f.cutover_krw, 0)          as cutover_krw,
         coalesce(f.contributions_krw, 0)    as contributions_krw,
         coalesce(f.losses_krw, 0)           as losses_krw,
@@ -39,10 +39,11 @@ running as (
 )
 
 select
-    year::integer                                               as year,
-    (closing_krw - net_krw + cutover_krw)::bigint               as opening_krw,
-    contributions_krw::bigint                                   as contributions_krw,
-    losses_krw::bigint                                          as losses_krw,
-    closing_krw::bigint                                         as closing_krw,
-    (net_krw - cutover_krw)::bigint                             as change_krw
-from running
+    r.year::integer                                             as year,
+    {{ report_year_columns('r') }},
+    (r.closing_krw - r.net_krw + r.cutover_krw)::bigint         as opening_krw,
+    r.contributions_krw::bigint                                 as contributions_krw,
+    r.losses_krw::bigint                                        as losses_krw,
+    r.closing_krw::bigint                                       as closing_krw,
+    (r.net_krw - r.cutover_krw)::bigint                         as change_krw
+from running as r

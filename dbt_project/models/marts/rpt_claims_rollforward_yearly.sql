@@ -2,13 +2,12 @@
 -- closing = opening + generated − recovered − written_off − extinguished − sold − waived.
 -- The cut-over claims (OPENING_RECOURSE / OPENING_SPECIAL) count as the opening balance of
 -- the cut-over year, not as generated. SPECIAL's generated = what RECOURSE wrote off.
+-- One row per report year (int_report_years) and ledger; closing is at through_date.
 with
 
 legs as (select * from {{ ref('int_claim_movements') }}),
 
-years as (select distinct year from {{ ref('int_yearly_activity') }}
-          union
-          select distinct movement_year from legs),
+years as (select * from {{ ref('int_report_years') }}),
 
 ledgers as (select 'RECOURSE' as ledger union all select 'SPECIAL'),
 
@@ -33,7 +32,7 @@ flows as (
 grid as (
 
     select
-        y.year,
+        y.*,
         l.ledger,
         coalesce(f.cutover_krw, 0)          as cutover_krw,
         coalesce(f.generated_krw, 0)        as generated_krw,
@@ -59,14 +58,17 @@ running as (
 )
 
 select
-    year::integer                                               as year,
-    ledger::text                                                as ledger,
-    (closing_krw - net_krw + cutover_krw)::bigint               as opening_krw,
-    generated_krw::bigint                                       as generated_krw,
-    recovered_krw::bigint                                       as recovered_krw,
-    written_off_krw::bigint                                     as written_off_krw,
-    extinguished_krw::bigint                                    as extinguished_krw,
-    sold_krw::bigint                                            as sold_krw,
-    waived_krw::bigint                                          as waived_krw,
-    closing_krw::bigint                                         as closing_krw
-from running
+    r.year::integer                                             as year,
+    {{ report_year_columns('r') }},
+    r.ledger::text                                              as ledger,
+    ledger_label.label_ko::text                                 as ledger_ko,
+    (r.closing_krw - r.net_krw + r.cutover_krw)::bigint         as opening_krw,
+    r.generated_krw::bigint                                     as generated_krw,
+    r.recovered_krw::bigint                                     as recovered_krw,
+    r.written_off_krw::bigint                                   as written_off_krw,
+    r.extinguished_krw::bigint                                  as extinguished_krw,
+    r.sold_krw::bigint                                          as sold_krw,
+    r.waived_krw::bigint                                        as waived_krw,
+    r.closing_krw::bigint                                       as closing_krw
+from running as r
+{{ code_label_join('claim_ledger', 'r.ledger', 'ledger_label') }}

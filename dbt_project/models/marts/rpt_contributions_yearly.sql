@@ -1,5 +1,6 @@
 -- 출연금 계획 대비 실적: contributions received (CONTRIBUTION entries; cut-over OPENING rows
--- excluded) per year and plan category, against the year's contribution plan.
+-- excluded) per report year (int_report_years) and plan category, against the year's
+-- contribution plan. A partial year's actual is year-to-date against the full-year plan.
 with
 
 ledger as (select * from {{ ref('int_fund_ledger') }}),
@@ -8,9 +9,7 @@ plans as (select * from {{ ref('ref_contribution_plans') }}),
 
 categories as (select distinct plan_category from {{ ref('ref_contributor_types') }}),
 
-years as (select distinct received_year as year from ledger
-          union
-          select distinct year from plans),
+years as (select * from {{ ref('int_report_years') }}),
 
 actuals as (
 
@@ -23,6 +22,7 @@ actuals as (
 
 select
     y.year::integer                                             as year,
+    {{ report_year_columns('y') }},
     c.plan_category::text                                       as plan_category,
     p.plan_amount_krw::bigint                                   as plan_amount_krw,
     coalesce(a.actual_amount_krw, 0)::bigint                    as actual_amount_krw,

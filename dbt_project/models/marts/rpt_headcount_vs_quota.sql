@@ -1,11 +1,21 @@
 -- 기구 및 인원: quota (정원) against headcount (현원 = ACTIVE + LEAVE) per roster snapshot,
 -- org unit and grade band (1, 2, 3, 4, 5-6, OTHER). Quota cells without staff are kept.
+-- vacancy = quota − headcount as the spec defines it (negative when over quota); open_positions
+-- (미충원) and overstaffed (정원 초과 현원) split it into two columns that are never negative.
 -- Incremental: the snapshots from restate_from() on are deleted and recomputed (strategy 'restate').
+-- The post-hooks fill the columns added later on the snapshots built before them and keep
+-- grade_band_ko in line with ref_code_labels.
 {{ config(
     materialized='incremental',
     incremental_strategy='restate',
     restate_column='as_of_date',
     on_schema_change='append_new_columns',
+    post_hook=[
+        "update {{ this }} set open_positions = greatest(quota - headcount, 0),
+                               overstaffed = greatest(headcount - quota, 0)
+          where open_positions is null or overstaffed is null",
+        "{{ sync_code_labels({'grade_band_ko': ('grade_band', 'grade_band')}) }}",
+    ],
 ) }}
 
 with
@@ -64,6 +74,11 @@ select
     (c.active_count + c.on_leave_count)::integer            as headcount,
     c.active_count::integer                                 as active_count,
     c.on_leave_count::integer                               as on_leave_count,
-    (c.quota - c.active_count - c.on_leave_count)::integer  as vacancy
+    (c.quota - c.active_count - c.on_leave_count)::integer  as vacancy,
+    -- added columns last: an existing table gets them appended (on_schema_change)
+    greatest(c.quota - c.active_count - c.on_leave_count, 0)::integer as open_positions,
+    greatest(c.active_count + c.on_leave_count - c.quota, 0)::integer as overstaffed,
+    band_label.label_ko::text                               as grade_band_ko
 from counted as c
 left join units as u on u.code = c.org_unit_code
+{{ code_label_join('grade_band', 'c.grade_band', 'band_label') }}

@@ -13,7 +13,7 @@ published as (select * from {{ ref('ref_published_figures') }}),
 
 loaded as (
 
-    select max(delivery_date) as last_delivery_date
+    select min(delivery_date) as cutover_date, max(delivery_date) as last_delivery_date
     from {{ ref('stg_deliveries') }}
     where status = 'LOADED'
 
@@ -228,6 +228,10 @@ compared as (
          or p.metric in ('policy_limit', 'legal_limit')
          or l.last_delivery_date >= coalesce(p.as_of_date, make_date(p.year, 12, 31)))
                                                             as is_period_covered,
+        coalesce(p.as_of_date, make_date(p.year, 12, 31))   as period_end_date,
+        p.relation in (select wr.relation from warehouse as wr) as is_in_warehouse,
+        l.cutover_date,
+        l.last_delivery_date,
         p.note
     from published as p
     cross join loaded as l
@@ -237,21 +241,54 @@ compared as (
      and w.metric = p.metric
      and (p.as_of_date is null or w.as_of_date = p.as_of_date)
 
+),
+
+classified as (
+
+    select
+        *,
+        case
+            when warehouse_value is null or not is_period_covered then 'NOT_COVERED'
+            when warehouse_value = published_value then 'MATCH'
+            else 'DIFF'
+        end                                                 as status,
+        -- why a figure is not compared (every NOT_COVERED row says it)
+        case
+            when not is_in_warehouse then
+                '보고서에만 있는 수치 (figure of the report only): no relation of the warehouse '
+                || 'holds it — it is not derivable from the extracts'
+            when period_end_date < cutover_date then
+                '이관 이전 (before the cut-over): the warehouse starts at the cut-over of '
+                || to_char(cutover_date, 'YYYY-MM-DD') || ' and holds nothing before it'
+            when not is_period_covered then
+                '기간 미경과 (period not yet covered): the deliveries loaded end on '
+                || to_char(last_delivery_date, 'YYYY-MM-DD') || ', before the end of the '
+                || 'figure''s period (' || to_char(period_end_date, 'YYYY-MM-DD') || ')'
+            when warehouse_value is null then
+                '웨어하우스 값 없음 (no warehouse value): ' || relation || ' has no row for '
+                || metric || ' in ' || year
+        end                                                 as not_covered_reason
+    from compared
+
 )
 
 select
-    figure_id,
-    relation,
-    year,
-    metric,
-    unit,
-    published_value,
-    warehouse_value,
-    warehouse_value - published_value                       as difference,
+    c.figure_id,
+    c.relation,
+    c.year,
+    c.metric,
+    c.unit,
+    unit_label.label_ko                                     as unit_ko,
+    c.published_value,
+    c.warehouse_value,
+    c.warehouse_value - c.published_value                   as difference,
+    c.status,
+    status_label.label_ko                                   as status_ko,
     case
-        when warehouse_value is null or not is_period_covered then 'NOT_COVERED'
-        when warehouse_value = published_value then 'MATCH'
-        else 'DIFF'
-    end                                                     as status,
-    note
-from compared
+        when c.status = 'NOT_COVERED' then
+            c.not_covered_reason || coalesce('; ' || nullif(c.note, ''), '')
+        else c.note
+    end                                                     as note
+from classified as c
+{{ code_label_join('report_unit', 'c.unit', 'unit_label') }}
+{{ code_label_join('reconciliation_status', 'c.status', 'status_label') }}

@@ -1,0 +1,35 @@
+{#-
+  코드 표시명: the Korean label of a status/type code, from the one seed ref_code_labels (domain,
+  code, label_ko, label_en). A mart joins it once per labelled column and selects
+  <alias>.label_ko as <column>_ko beside the code:
+
+      select s.status, status_label.label_ko as status_ko
+      from ... as s
+      {{ code_label_join('multiple_status', 's.status', 'status_label') }}
+
+  (a join, not a scalar subquery: hashed, it costs nothing on the large facts). Names of org
+  units, programs, banks and contributor types come from their own seeds instead.
+-#}
+{% macro code_label_join(domain, code_expr, alias) -%}
+    left join {{ ref('ref_code_labels') }} as {{ alias }}
+      on {{ alias }}.domain = '{{ domain }}' and {{ alias }}.code = ({{ code_expr }})::text
+{%- endmacro %}
+
+
+{#-
+  Post-hook of the incremental marts: bring the stored labels of rows built earlier in line with
+  ref_code_labels (a label edited in the seed, or a label column added to an existing table by
+  on_schema_change='append_new_columns'). Rows whose label already matches are not written, so a
+  night with nothing changed rewrites nothing. labels: {label_column: (domain, code_column)}.
+-#}
+{% macro sync_code_labels(labels) -%}
+    {%- set statements = [] -%}
+    {%- for label_column, spec in labels.items() -%}
+        {%- do statements.append(
+            "update " ~ this ~ " as t set " ~ label_column ~ " = l.label_ko"
+            ~ " from " ~ ref('ref_code_labels') ~ " as l"
+            ~ " where l.domain = '" ~ spec[0] ~ "' and l.code = t." ~ spec[1] ~ "::text"
+            ~ " and t." ~ label_column ~ " is distinct from l.label_ko") -%}
+    {%- endfor -%}
+    {{ statements | join(';\n') }}
+{%- endmacro %}
