@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from include.orchestration import airflow_env
-from include.transform.cosmos_dbt import airflow_connection_uri
 from include.warehouse import db, embedded, settings
 
 WORKERS = ("worker-1", "worker-2")
@@ -151,7 +150,7 @@ def airflow_environment(warehouse_url: str) -> dict[str, str]:
         "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT": str(SCHEDULER_HEALTH_PORT),
         "CGF_WAREHOUSE_URL": warehouse_url,
         "CGF_LANDING_DIR": str(settings.landing_dir()),
-        "AIRFLOW_CONN_CGF_WAREHOUSE": airflow_connection_uri(warehouse_url),
+        "AIRFLOW_CONN_CGF_WAREHOUSE": db.airflow_connection_uri(warehouse_url),
     }
     saved = dict(os.environ)
     try:  # the project's Airflow defaults (dags folder, time zone, Cosmos), under this AIRFLOW_HOME

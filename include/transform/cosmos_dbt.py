@@ -17,7 +17,6 @@ from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import ClassVar
-from urllib.parse import quote
 
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import (
@@ -32,7 +31,7 @@ from cosmos.profiles import PostgresUserPasswordProfileMapping
 
 from include.transform.levels import configured_levels
 from include.warehouse import settings
-from include.warehouse.db import url_parts
+from include.warehouse.db import airflow_connection_uri, url_parts
 
 CONN_ID = "cgf_warehouse"
 PROFILE_NAME = "cgf_warehouse"
@@ -69,14 +68,6 @@ def profile_config() -> ProfileConfig:
         profile_mapping=WarehouseProfileMapping(conn_id=CONN_ID,
                                                 profile_args={"schema": "public", "threads": DBT_THREADS}),
     )
-
-
-def airflow_connection_uri(url: str) -> str:
-    """The Airflow connection URI (AIRFLOW_CONN_CGF_WAREHOUSE) of a postgresql:// URL."""
-    parts = url_parts(url)
-    password = f":{quote(parts['password'], safe='')}" if parts["password"] else ""
-    return (f"postgres://{quote(parts['user'], safe='')}{password}@{parts['host']}:{parts['port']}"
-            f"/{parts['dbname']}")
 
 
 def point_connection_at(url: str) -> None:

@@ -1,7 +1,7 @@
 """The warehouse connection: an existing server (CGF_WAREHOUSE_URL) or the embedded default."""
 from __future__ import annotations
 
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import psycopg
 
@@ -42,3 +42,11 @@ def url_parts(url: str) -> dict:
         "password": unquote(parts.password or ""),
         "dbname": parts.path.lstrip("/") or "postgres",
     }
+
+
+def airflow_connection_uri(url: str) -> str:
+    """The Airflow connection URI (AIRFLOW_CONN_CGF_WAREHOUSE) of a postgresql:// URL."""
+    parts = url_parts(url)
+    password = f":{quote(parts['password'], safe='')}" if parts["password"] else ""
+    return (f"postgres://{quote(parts['user'], safe='')}{password}@{parts['host']}:{parts['port']}"
+            f"/{parts['dbname']}")
