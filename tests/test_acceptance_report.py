@@ -281,3 +281,92 @@ def test_every_not_covered_figure_says_why(marts):
     by_id = dict(notes)
     assert by_id["F059"].startswith("이관 이전")       # basic assets 2015: before the cut-over
     assert by_id["F149"].startswith("보고서에만 있는 수치")  # the 2021 accident plan
+
+
+# ---- names beside codes: org units, programs and banks from their own seeds ------------------
+
+# (mart, code column, name column, dim, dim's code column): the mart's name is the dim's name_ko
+NAMED_CODES = [
+    ("fct_guarantee_events", "handling_branch_code", "handling_branch_name", "dim_org_units", "org_unit_code"),
+    ("fct_guarantee_events", "owning_branch_code", "owning_branch_name", "dim_org_units", "org_unit_code"),
+    ("fct_guarantee_events", "program_code", "program_name", "dim_programs", "program_code"),
+    ("fct_guarantee_events", "bank_code", "bank_name", "dim_banks", "bank_code"),
+    ("fct_supply_balance_monthly", "branch_code", "branch_name", "dim_org_units", "org_unit_code"),
+    ("fct_supply_balance_monthly", "program_code", "program_name", "dim_programs", "program_code"),
+    ("fct_audit_large_guarantees_daily", "handling_branch_code", "handling_branch_name", "dim_org_units",
+     "org_unit_code"),
+    ("fct_audit_large_guarantees_daily", "owning_branch_code", "owning_branch_name", "dim_org_units",
+     "org_unit_code"),
+    ("fct_audit_large_guarantees_daily", "program_code", "program_name", "dim_programs", "program_code"),
+    ("fct_audit_large_guarantees_daily", "bank_code", "bank_name", "dim_banks", "bank_code"),
+]
+
+
+def names_not_matching_the_dims(conn) -> dict:
+    """(mart, name column) -> the codes whose name is missing or differs from the dim's name_ko."""
+    wrong = {}
+    for mart, code, name, dim, dim_code in NAMED_CODES:
+        bad = rows(conn, f"""
+            select distinct m.{code}, m.{name}, d.name_ko from marts.{mart} as m
+            left join marts.{dim} as d on d.{dim_code} = m.{code}
+            where m.{code} is not null and (m.{name} is null or m.{name} is distinct from d.name_ko)""")
+        if bad:
+            wrong[(mart, name)] = bad
+    return wrong
+
+
+def test_every_code_has_its_name_beside_it(marts):
+    """Branch, program and bank codes carry the dims' names; the reconciliation's relation its label."""
+    for mart, code, _name, _dim, _dim_code in NAMED_CODES:
+        filled = rows(marts, f"select count(*) from marts.{mart} where {code} is not null")[0][0]
+        assert filled, (mart, code)  # the demo fills every code column checked here
+    assert names_not_matching_the_dims(marts) == {}
+    assert rows(marts, """select distinct program_name from marts.fct_guarantee_events
+                          where program_code = 'GENERAL'""") == [("일반보증",)]
+    assert rows(marts, "select distinct bank_name from marts.fct_guarantee_events where bank_code = 'IBK'") \
+        == [("기업은행",)]
+    unlabelled = rows(marts, """select distinct relation from marts.rpt_reconciliation
+                               where relation_ko is null or relation_ko !~ '[가-힣]'""")
+    assert unlabelled == []
+    assert rows(marts, """select distinct relation_ko from marts.rpt_reconciliation
+                          where relation = 'rpt_supply_yearly'""") == [("보증공급 현황",)]
+
+
+def test_an_upgraded_warehouse_gets_the_names_of_its_old_rows(marts, tmp_path):
+    """An existing incremental mart without the name columns: the next run appends them at the end,
+    in the order of a fresh build, and the post-hook fills the names of the rows built before."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from include.transform.cosmos_dbt import dbt_env
+    from include.warehouse.settings import DBT_PROJECT_DIR
+
+    added = {"fct_guarantee_events": ["handling_branch_name", "owning_branch_name", "program_name", "bank_name"],
+             "fct_audit_large_guarantees_daily": ["program_name", "bank_name"]}
+
+    def columns(table):
+        return [c for (c,) in rows(marts, """select column_name from information_schema.columns
+                                              where table_schema = 'marts' and table_name = %s
+                                              order by ordinal_position""", table)]
+
+    fresh = {table: columns(table) for table in added}
+    for table, names in added.items():
+        assert fresh[table][-len(names):] == names, table  # new columns last: where an upgrade appends them
+        counts = rows(marts, f"select count(*) from marts.{table}")[0][0]
+        assert counts, table
+        marts.execute(f"alter table marts.{table} " + ", ".join(f"drop column {n}" for n in names))
+    marts.commit()
+
+    info = marts.info
+    url = f"postgresql://{info.user}@{info.host}:{info.port}/{info.dbname}"
+    env = {**os.environ, **dbt_env(url), "DBT_TARGET_PATH": str(tmp_path / "target"),
+           "DBT_LOG_PATH": str(tmp_path / "logs")}
+    dbt = str(Path(sys.executable).parent / "dbt")
+    result = subprocess.run([dbt, "run", "--select", *added, "--project-dir", str(DBT_PROJECT_DIR),
+                             "--profiles-dir", str(DBT_PROJECT_DIR)], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:]
+
+    assert {table: columns(table) for table in added} == fresh
+    assert names_not_matching_the_dims(marts) == {}

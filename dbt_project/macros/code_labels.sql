@@ -33,3 +33,24 @@
     {%- endfor -%}
     {{ statements | join(';\n') }}
 {%- endmacro %}
+
+
+{#-
+  Post-hook of the incremental marts, for names beside codes (org units, programs, banks): like
+  sync_code_labels, but from the code's own seed (code, name_ko). Brings the stored names of rows
+  built earlier in line with the seed (a name edited in the seed, or a name column appended to an
+  existing table by on_schema_change='append_new_columns'); rows whose name already matches are
+  not written. names: {name_column: (seed, code_column)}, e.g.
+  {'bank_name': ('ref_banks', 'bank_code')}.
+-#}
+{% macro sync_code_names(names) -%}
+    {%- set statements = [] -%}
+    {%- for name_column, spec in names.items() -%}
+        {%- do statements.append(
+            "update " ~ this ~ " as t set " ~ name_column ~ " = s.name_ko"
+            ~ " from " ~ ref(spec[0]) ~ " as s"
+            ~ " where s.code = t." ~ spec[1]
+            ~ " and t." ~ name_column ~ " is distinct from s.name_ko") -%}
+    {%- endfor -%}
+    {{ statements | join(';\n') }}
+{%- endmacro %}

@@ -5,13 +5,23 @@
 -- pre_audit_required above the pre-audit threshold (PRE_AUDIT, 1억원); the thresholds used are
 -- kept on the row. No PII.
 -- Incremental: the days from restate_from() on are deleted and recomputed (strategy 'restate').
--- event_type_ko is the Korean label (ref_code_labels), kept in line with the seed by the post-hook.
+-- event_type_ko is the Korean label (ref_code_labels); the *_name columns are the names of the
+-- org units, program and bank (ref_org_units, ref_programs, ref_banks). The post-hooks keep the
+-- labels and names of earlier days in line with the seeds.
 {{ config(
     materialized='incremental',
     incremental_strategy='restate',
     restate_column='as_of_date',
     on_schema_change='append_new_columns',
-    post_hook="{{ sync_code_labels({'event_type_ko': ('event_type', 'event_type')}) }}",
+    post_hook=[
+        "{{ sync_code_labels({'event_type_ko': ('event_type', 'event_type')}) }}",
+        "{{ sync_code_names({
+            'handling_branch_name': ('ref_org_units', 'handling_branch_code'),
+            'owning_branch_name': ('ref_org_units', 'owning_branch_code'),
+            'program_name': ('ref_programs', 'program_code'),
+            'bank_name': ('ref_banks', 'bank_code'),
+        }) }}",
+    ],
 ) }}
 
 with
@@ -37,6 +47,10 @@ events as (
 ),
 
 units as (select * from {{ ref('ref_org_units') }}),
+
+programs as (select * from {{ ref('ref_programs') }}),
+
+banks as (select * from {{ ref('ref_banks') }}),
 
 audit_groups as (select * from {{ ref('ref_audit_groups') }}),
 
@@ -76,7 +90,11 @@ select
     e.pre_audit_threshold_krw::bigint                           as pre_audit_threshold_krw,
     e.amount_krw > e.pre_audit_threshold_krw                    as pre_audit_required,
     -- added columns last: an existing table gets them appended (on_schema_change)
-    type_label.label_ko                                         as event_type_ko
+    type_label.label_ko                                         as event_type_ko,
+    p.name_ko                                                   as program_name,
+    b.name_ko                                                   as bank_name
 from grouped as e
 left join audit_groups as g on g.audit_group = e.audit_group
+left join programs as p on p.code = e.program_code
+left join banks as b on b.code = e.bank_code
 {{ code_label_join('event_type', 'e.event_type', 'type_label') }}

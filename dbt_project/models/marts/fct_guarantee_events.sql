@@ -2,8 +2,9 @@
   보증 이벤트 팩트: one row per guarantee event and per loan principal repayment, with the
   balance and status before/after. No PII (customer_key is a salted hash).
   Incremental by event_date from restate_from() (strategy 'restate'). The *_ko columns are the
-  codes' Korean labels (ref_code_labels); the post-hook keeps the labels of earlier events in
-  line with the seed.
+  codes' Korean labels (ref_code_labels) and the *_name columns the names of the org units,
+  programs and banks (ref_org_units, ref_programs, ref_banks); the post-hooks keep the labels and
+  names of earlier events in line with the seeds.
 #}
 {{ config(
     materialized='incremental',
@@ -14,12 +15,20 @@
         {'columns': ['event_date']},
         {'columns': ['guarantee_id']},
     ],
-    post_hook="{{ sync_code_labels({
-        'event_type_ko': ('event_type', 'event_type'),
-        'source_kind_ko': ('source_kind', 'source_kind'),
-        'status_before_ko': ('guarantee_status', 'status_before'),
-        'status_after_ko': ('guarantee_status', 'status_after'),
-    }) }}",
+    post_hook=[
+        "{{ sync_code_labels({
+            'event_type_ko': ('event_type', 'event_type'),
+            'source_kind_ko': ('source_kind', 'source_kind'),
+            'status_before_ko': ('guarantee_status', 'status_before'),
+            'status_after_ko': ('guarantee_status', 'status_after'),
+        }) }}",
+        "{{ sync_code_names({
+            'handling_branch_name': ('ref_org_units', 'handling_branch_code'),
+            'owning_branch_name': ('ref_org_units', 'owning_branch_code'),
+            'program_name': ('ref_programs', 'program_code'),
+            'bank_name': ('ref_banks', 'bank_code'),
+        }) }}",
+    ],
 ) }}
 
 select
@@ -54,8 +63,16 @@ select
     type_label.label_ko                                     as event_type_ko,
     source_label.label_ko                                   as source_kind_ko,
     before_label.label_ko                                   as status_before_ko,
-    after_label.label_ko                                    as status_after_ko
+    after_label.label_ko                                    as status_after_ko,
+    h.name_ko                                               as handling_branch_name,
+    o.name_ko                                               as owning_branch_name,
+    p.name_ko                                               as program_name,
+    b.name_ko                                               as bank_name
 from {{ ref('int_guarantee_events') }} as e
+left join {{ ref('ref_org_units') }} as h on h.code = e.handling_branch_code
+left join {{ ref('ref_org_units') }} as o on o.code = e.owning_branch_code
+left join {{ ref('ref_programs') }} as p on p.code = e.program_code
+left join {{ ref('ref_banks') }} as b on b.code = e.bank_code
 {{ code_label_join('event_type', 'e.event_type', 'type_label') }}
 {{ code_label_join('source_kind', 'e.source_kind', 'source_label') }}
 {{ code_label_join('guarantee_status', 'e.status_before', 'before_label') }}

@@ -1,8 +1,13 @@
 -- 월별·부점별·상품별 공급과 잔액: supply by the handling unit (an EXTEND by the center 201 is
 -- the center's supply) and month-end balance by the owning branch (the guarantee's branch).
+-- branch_name and program_name beside the codes: ref_org_units and ref_programs.
 with
 
 events as (select * from {{ ref('int_guarantee_events') }}),
+
+units as (select * from {{ ref('ref_org_units') }}),
+
+programs as (select * from {{ ref('ref_programs') }}),
 
 months as (
 
@@ -82,7 +87,9 @@ select
     extract(year from r.month_start)::integer           as year,
     extract(month from r.month_start)::integer          as month,
     r.branch_code,
+    u.name_ko                                           as branch_name,
     r.program_code,
+    p.name_ko                                           as program_name,
     coalesce(s.supply_count, 0)::integer                as supply_count,
     coalesce(s.supply_amount_krw, 0)::bigint            as supply_amount_krw,
     coalesce(s.new_count, 0)::integer                   as new_count,
@@ -95,4 +102,6 @@ from running as r
 left join supply as s
   on s.month_start = r.month_start and s.branch_code = r.branch_code
  and s.program_code = r.program_code
+left join units as u on u.code = r.branch_code
+left join programs as p on p.code = r.program_code
 where coalesce(s.supply_count, 0) <> 0 or r.balance_count <> 0 or r.balance_amount_krw <> 0

@@ -4,6 +4,8 @@
   round(krw / 1e8); multiple: round(x, 2); count and pct as they are) and the difference.
   Metric names are the relation's column, qualified after ':' where the relation has more than
   one row per year (ledger, plan category, contributor, org unit, grade band).
+  relation_ko, unit_ko and status_ko are the Korean labels of ref_code_labels (domains
+  report_relation, report_unit, reconciliation_status).
 #}
 -- The unpivots below read each row's own columns, unqualified, in lateral value lists:
 -- noqa: disable=RF02
@@ -275,6 +277,7 @@ classified as (
 select
     c.figure_id,
     c.relation,
+    relation_label.label_ko                                 as relation_ko,
     c.year,
     c.metric,
     c.unit,
@@ -290,5 +293,6 @@ select
         else c.note
     end                                                     as note
 from classified as c
+{{ code_label_join('report_relation', 'c.relation', 'relation_label') }}
 {{ code_label_join('report_unit', 'c.unit', 'unit_label') }}
 {{ code_label_join('reconciliation_status', 'c.status', 'status_label') }}
