@@ -25,11 +25,9 @@
 {% macro sync_code_labels(labels) -%}
     {%- set statements = [] -%}
     {%- for label_column, spec in labels.items() -%}
-        {%- do statements.append(
-            "update " ~ this ~ " as t set " ~ label_column ~ " = l.label_ko"
-            ~ " from " ~ ref('ref_code_labels') ~ " as l"
-            ~ " where l.domain = '" ~ spec[0] ~ "' and l.code = t." ~ spec[1] ~ "::text"
-            ~ " and t." ~ label_column ~ " is distinct from l.label_ko") -%}
+        {%- do statements.append(sync_column_from_seed(
+            label_column, ref('ref_code_labels'), 'label_ko',
+            "s.domain = '" ~ spec[0] ~ "' and s.code = t." ~ spec[1] ~ "::text")) -%}
     {%- endfor -%}
     {{ statements | join(';\n') }}
 {%- endmacro %}
@@ -46,11 +44,16 @@
 {% macro sync_code_names(names) -%}
     {%- set statements = [] -%}
     {%- for name_column, spec in names.items() -%}
-        {%- do statements.append(
-            "update " ~ this ~ " as t set " ~ name_column ~ " = s.name_ko"
-            ~ " from " ~ ref(spec[0]) ~ " as s"
-            ~ " where s.code = t." ~ spec[1]
-            ~ " and t." ~ name_column ~ " is distinct from s.name_ko") -%}
+        {%- do statements.append(sync_column_from_seed(
+            name_column, ref(spec[0]), 'name_ko', "s.code = t." ~ spec[1])) -%}
     {%- endfor -%}
     {{ statements | join(';\n') }}
+{%- endmacro %}
+
+
+{#- The one update both post-hooks issue: column := the seed's value where they differ. -#}
+{% macro sync_column_from_seed(column, seed, seed_value, match) -%}
+    {{- "update " ~ this ~ " as t set " ~ column ~ " = s." ~ seed_value
+        ~ " from " ~ seed ~ " as s where " ~ match
+        ~ " and t." ~ column ~ " is distinct from s." ~ seed_value -}}
 {%- endmacro %}

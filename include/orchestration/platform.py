@@ -34,6 +34,7 @@ WORKERS = ("worker-1", "worker-2")
 WORKER_LOG_PORT = 8795  # + index: the triggerer's log server keeps Airflow's 8794
 SCHEDULER_HEALTH_PORT = 8974
 READY_TIMEOUT_S = 240
+AIRFLOW = str(Path(sys.executable).parent / "airflow")  # the venv's, activated or not
 
 
 def platform_dir() -> Path:
@@ -106,8 +107,7 @@ def _passwords_file() -> Path:
 
 def metadata_url(warehouse_url: str) -> str:
     """Airflow's metadata database: CGF_AIRFLOW_DB_URL, else database `airflow` beside the warehouse."""
-    url = settings.airflow_db_url() or warehouse_url.rsplit("/", 1)[0] + "/airflow"
-    return url.replace("postgresql://", "postgresql+psycopg2://", 1)
+    return settings.airflow_db_url() or warehouse_url.rsplit("/", 1)[0] + "/airflow"
 
 
 def _redis_binary() -> str:
@@ -130,9 +130,9 @@ def airflow_environment(warehouse_url: str) -> dict[str, str]:
     env = {
         "AIRFLOW_HOME": str(platform_dir() / "airflow"),
         "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": meta,
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": meta.replace("postgresql://", "postgresql+psycopg2://", 1),
         "AIRFLOW__CELERY__BROKER_URL": broker,
-        "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + meta.replace("+psycopg2", "", 1),
+        "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + meta,
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{api_url()}/execution/",
         "AIRFLOW__API__HOST": "127.0.0.1",
         "AIRFLOW__API__PORT": str(settings.airflow_port()),
@@ -164,20 +164,20 @@ def airflow_environment(warehouse_url: str) -> dict[str, str]:
 
 def processes(warehouse_url: str) -> list[Process]:
     env = airflow_environment(warehouse_url)
-    airflow = [str(Path(sys.executable).parent / "airflow")]
     redis_dir = platform_dir() / "redis"
+    redis_dir.mkdir(parents=True, exist_ok=True)
     procs = [
         Process("redis", [_redis_binary(), "--bind", "127.0.0.1", "--port", str(settings.redis_port()),
                           "--requirepass", _secrets()["redis_password"], "--dir", str(redis_dir),
                           "--save", "", "--appendonly", "no"]),
-        Process("api-server", [*airflow, "api-server"], env),
-        Process("scheduler", [*airflow, "scheduler"], env),
-        Process("dag-processor", [*airflow, "dag-processor"], env),
-        Process("triggerer", [*airflow, "triggerer"], env),
+        Process("api-server", [AIRFLOW, "api-server"], env),
+        Process("scheduler", [AIRFLOW, "scheduler"], env),
+        Process("dag-processor", [AIRFLOW, "dag-processor"], env),
+        Process("triggerer", [AIRFLOW, "triggerer"], env),
     ]
     for index, name in enumerate(WORKERS):
         scratch = platform_dir() / name
-        procs.append(Process(name, [*airflow, "celery", "worker", "--celery-hostname", f"{name}@%h",
+        procs.append(Process(name, [AIRFLOW, "celery", "worker", "--celery-hostname", f"{name}@%h",
                                     "--concurrency", "2"],
                              {**env, "CGF_WORKER_NAME": name, "TMPDIR": str(scratch / "tmp"),
                               "AIRFLOW__COSMOS__CACHE_DIR": str(scratch / "cosmos_cache"),
@@ -186,8 +186,8 @@ def processes(warehouse_url: str) -> list[Process]:
 
 
 def _spawn(proc: Process) -> None:
-    for folder in (platform_dir() / "redis", Path(proc.env.get("TMPDIR", platform_dir()))):
-        folder.mkdir(parents=True, exist_ok=True)
+    if "TMPDIR" in proc.env:  # a worker's scratch folder
+        Path(proc.env["TMPDIR"]).mkdir(parents=True, exist_ok=True)
     with open(proc.log_file, "ab") as log:
         child = subprocess.Popen(proc.argv, env=proc.env or None, stdout=log, stderr=subprocess.STDOUT,
                                  stdin=subprocess.DEVNULL, start_new_session=True, cwd=settings.PROJECT_ROOT)
@@ -210,7 +210,7 @@ def _log_says(proc: Process, text: str) -> bool:
 
 def _job_alive(meta_url: str, job_type: str) -> bool:
     try:
-        with db.connect(meta_url.replace("+psycopg2", "", 1), connect_timeout=3) as conn:
+        with db.connect(meta_url, connect_timeout=3) as conn:
             row = conn.execute("select count(*) from job where job_type = %s and state = 'running' "
                                "and latest_heartbeat > now() - interval '60 seconds'", (job_type,)).fetchone()
             return row[0] > 0
@@ -266,13 +266,13 @@ def up() -> int:
     warehouse_url = _warehouse()
     db.ensure_database(warehouse_url)
     meta = metadata_url(warehouse_url)
-    db.ensure_database(meta.replace("+psycopg2", "", 1))
+    db.ensure_database(meta)
     procs = processes(warehouse_url)
     redis, airflow_procs = procs[0], procs[1:]
     if redis.pid() is None:
         _spawn(redis)
     print("[cgf] migrating Airflow's metadata database …", flush=True)
-    subprocess.run([airflow_procs[0].argv[0], "db", "migrate"], env=airflow_procs[0].env, check=True,
+    subprocess.run([AIRFLOW, "db", "migrate"], env=airflow_procs[0].env, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for proc in airflow_procs:
         if proc.pid() is None:
@@ -290,10 +290,9 @@ def up() -> int:
 
 
 def _unpause(env: dict[str, str]) -> None:
-    airflow = str(Path(sys.executable).parent / "airflow")
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:  # the dag-processor must have parsed the DAG first
-        done = subprocess.run([airflow, "dags", "unpause", "cgf_nightly"], env=env, capture_output=True)
+        done = subprocess.run([AIRFLOW, "dags", "unpause", "cgf_nightly"], env=env, capture_output=True)
         if done.returncode == 0:
             return
         time.sleep(3)
