@@ -24,6 +24,8 @@ Every night at 02:00 (Asia/Seoul) the core guarantee system delivers the previou
 (`guarantees.csv`, `repayments.csv`, `contributions.csv`, `headcount.csv`, `manifest.csv`).
 
 1. **wait_for_delivery** — waits (reschedule mode, up to 6 h) for yesterday's manifest; fails loudly if it never comes.
+   Complete deliveries the warehouse has never seen (a fresh deployment, nights the scheduler missed) do not wait:
+   the run goes ahead at once and loads them.
 2. **load_deliveries** — checks every pending delivery against the extract contract and COPYs it into `raw`.
    A contract violation rejects the whole delivery (see `ops.rejections`) and later deliveries wait;
    what came before it is loaded and built, and **check_deliveries** fails the run with the
@@ -35,8 +37,8 @@ Every night at 02:00 (Asia/Seoul) the core guarantee system delivers the previou
    Cosmos, one task per seed and model with its tests (staging → intermediate → marts).
 4. **mark_built** — records in `ops.deliveries` what dbt has built (incremental models restate from there).
 5. **quality_checks** — Great Expectations suites of `expectations/` on the raw deliveries and the marts of the
-   run; results in `ops.validation_results`, Data Docs in `var/gx_data_docs/`. A failed suite is an operator alert,
-   not a failed run.
+   run; results in `ops.validation_results`, Data Docs in `CGF_GX_DATA_DOCS_DIR` (`var/gx_data_docs/`).
+   A failed suite is an operator alert, not a failed run.
 6. **publish_marts** — marks the marts (every model of `models/marts/`, from dbt's node list) as Assets.
    **export_workbook** — then writes the yearly reports as one Excel workbook
    (`CGF_EXPORT_DIR`, `var/exports/cgf_yearly_reports_<through date>.xlsx`: one sheet per report, Korean headers,
@@ -46,7 +48,8 @@ Every night at 02:00 (Asia/Seoul) the core guarantee system delivers the previou
 7. **operating_multiple_alerts** — one e-mail per change of state of the 보증운용배수 (OK / WARN / BREACH / LEGAL)
    to `CGF_ALERT_TO`; a breach is a finding, not a failure.
 8. **audit_alerts** — 감사 20-6: per audit group and day, the guarantees over 30 million won.
-9. **send_alerts** — sends the outbox (`var/outbox/`) through the `smtp_default` connection, when there is one.
+9. **send_alerts** — sends the outbox (`ops.alerts`, in the warehouse) through the `smtp_default` connection, when
+   there is one.
 
 Any task that fails for good mails the operators (`CGF_OPS_ALERT_TO`): a rejected delivery with its first
 violations, a delivery missing past the sensor's timeout, or the failed task.

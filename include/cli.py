@@ -216,6 +216,22 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_outbox(args) -> int:
+    from include.alerts import outbox
+    from include.ingest.schema import ensure_schemas
+
+    with db.connect(db.warehouse_url()) as conn:
+        ensure_schemas(conn)
+        conn.commit()
+        if args.action == "list":
+            for line in outbox.outbox_summary(conn):
+                print(f"[cgf] {line}")
+            return 0
+        written = outbox.export(conn, args.directory, pending_only=not args.all)
+    print(f"[cgf] {len(written)} alert(s) written to {args.directory} as .eml files (readable by you only)")
+    return 0
+
+
 class _HelpFormatter(argparse.HelpFormatter):
     """Wraps one-line descriptions; keeps texts written over several lines (the settings) as they are."""
 
@@ -284,6 +300,15 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--export-dir", type=Path,
                         help="the folder to write to (default: CGF_EXPORT_DIR, else <CGF_HOME>/exports)")
     export.set_defaults(func=cmd_export)
+    box = sub.add_parser("outbox", help="list the alerts waiting in the outbox, or export them as .eml files",
+                         description="The alert outbox lives in the warehouse (ops.alerts: the whole message, chart "
+                                     "included). list: the waiting alerts; export DIR: write them as .eml files, "
+                                     "readable by their owner only (e.g. to open them without an SMTP server).")
+    box.add_argument("action", choices=["list", "export"], help="list the waiting alerts, or export them to DIR")
+    box.add_argument("directory", type=Path, nargs="?", default=Path("outbox"),
+                     help="export: the folder to write to (default: ./outbox); sent alerts go to DIR/sent/")
+    box.add_argument("--all", action="store_true", help="export: the sent alerts too, not only the waiting ones")
+    box.set_defaults(func=cmd_outbox)
     platform_help = {
         "up": ("start the whole platform: Airflow with two Celery workers, Redis, the warehouse",
                "Start, natively from the venv, the embedded PostgreSQL (warehouse and Airflow metadata), Redis, "

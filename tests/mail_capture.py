@@ -75,3 +75,13 @@ class MailServer:
         """AIRFLOW_CONN_SMTP_DEFAULT for this server: plain SMTP, no TLS."""
         return (f"smtp://127.0.0.1:{self.port}?disable_ssl=true&disable_tls=true"
                 "&from_email=cgf-warehouse%40example.org&timeout=5&retry_limit=0")
+
+
+def outbox_messages(db_url: str, name_prefix: str = "") -> list:
+    """The messages of a warehouse's outbox (ops.alerts, waiting or sent) whose .eml name starts so."""
+    import psycopg
+
+    from include.alerts import outbox
+
+    with psycopg.connect(db_url) as conn:
+        return [a.message for a in outbox.stored(conn, pending_only=False) if a.eml_file.startswith(name_prefix)]

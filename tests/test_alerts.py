@@ -31,11 +31,12 @@ class AlertEnv:
 
     @property
     def outbox(self) -> list[str]:
-        return sorted(p.name for p in (self.home / "outbox").glob("*.eml"))
+        """The alerts waiting in the warehouse's outbox."""
+        return [name for (name,) in self.query("select eml_file from ops.alerts where status = 'PENDING' order by 1")]
 
     @property
     def sent(self) -> list[str]:
-        return sorted(p.name for p in (self.home / "outbox" / "sent").glob("*.eml"))
+        return [name for (name,) in self.query("select eml_file from ops.alerts where status = 'SENT' order by 1")]
 
     def query(self, sql: str, *params) -> list[tuple]:
         with psycopg.connect(self.db_url) as conn:

@@ -13,6 +13,7 @@ import pytest
 
 from include import cli
 from tests.landing_factory import good_delivery, write_delivery
+from tests.mail_capture import outbox_messages
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,8 +70,13 @@ def test_run_fails_loudly_when_a_day_is_missing_before_complete_ones(db_url, tmp
     out = capsys.readouterr().out
     assert "failed tasks: check_deliveries" in out
     assert "2 complete deliveries wait (20190103 … 20190104)" in out
-    outbox = list((tmp_path / "home" / "outbox").glob("*.eml"))
-    assert any("20190102" in p.read_text(errors="replace") for p in outbox)  # the operators' alert
+    mails = outbox_messages(db_url)
+    assert any("20190102" in m.get_body(("plain",)).get_content() for m in mails)  # the operators' alert
+
+    assert cli.main(["outbox", "export", str(tmp_path / "exported")]) == 0  # to open without an SMTP server
+    assert f"{len(mails)} alert(s) written to {tmp_path / 'exported'}" in capsys.readouterr().out
+    assert sorted(p.read_bytes() for p in (tmp_path / "exported").glob("*.eml")) == sorted(
+        m.as_bytes() for m in mails)
 
 
 # --- the command line a person learns from --help -------------------------------------------------

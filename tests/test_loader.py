@@ -367,3 +367,20 @@ def test_each_delivery_is_committed_as_soon_as_it_is_loaded(conn, db_url, tmp_pa
 
     load_landing_report(conn, tmp_path, progress=progress)
     assert seen_by_another_session == [1, 2, 3]
+
+
+def test_the_night_goes_ahead_at_once_when_unseen_deliveries_wait(conn, db_url, tmp_path, monkeypatch):
+    """A fresh deployment's first run loads the landing area now, not after waiting for its own night."""
+    from include.ingest import steps
+
+    monkeypatch.setenv("CGF_WAREHOUSE_URL", db_url)
+    monkeypatch.setenv("CGF_LANDING_DIR", str(tmp_path))
+    tonight = date(2026, 11, 28)  # a night whose delivery this landing area never has
+    write_delivery(tmp_path, D1, good_delivery(D1))
+    write_delivery(tmp_path, D2, good_delivery(D2))
+    assert steps.delivery_arrived(tonight)  # an empty warehouse: everything waiting is unseen
+    load_landing(conn, tmp_path)
+    assert not steps.delivery_arrived(tonight)  # all loaded: the night waits for its delivery
+    assert steps.delivery_arrived(D2)  # a night already loaded
+    write_delivery(tmp_path, D3, good_delivery(D3))
+    assert steps.delivery_arrived(tonight)  # a missed night arrived since: go ahead

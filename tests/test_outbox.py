@@ -62,8 +62,8 @@ def test_an_alert_key_is_queued_once_and_sent_once(ops, monkeypatch):
     assert outbox.queue(ops, "multiple:BREACH:2021-03-08", "RISK", risk_message(), date(2021, 3, 8))
     assert not outbox.queue(ops, "multiple:BREACH:2021-03-08", "RISK", risk_message(), date(2021, 3, 8))
     ops.commit()
-    assert [p.name for p in outbox.pending_files()] == ["multiple_BREACH_2021-03-08.eml"]
-    assert "no smtp_default" in outbox.outbox_summary()[0]
+    assert [a.eml_file for a in outbox.stored(ops)] == ["multiple_BREACH_2021-03-08.eml"]
+    assert "no smtp_default" in outbox.outbox_summary(ops)[0]
 
     server = MailServer().start()
     try:
@@ -76,7 +76,7 @@ def test_an_alert_key_is_queued_once_and_sent_once(ops, monkeypatch):
     [received] = server.received
     assert received.recipients == ["risk@example.org"] and received.sender == "cgf-warehouse@example.org"
     assert ops.execute("select status, attempts from ops.alerts").fetchall() == [("SENT", 1)]
-    assert outbox.outbox_summary()[0].startswith("alerts: none waiting")
+    assert outbox.outbox_summary(ops)[0].startswith("alerts: none waiting")
 
 
 def test_an_alert_queued_without_recipients_gets_those_configured_when_it_is_sent(ops, monkeypatch):
@@ -135,3 +135,51 @@ def test_a_restated_earlier_day_is_looked_at_again_by_the_risk_alert(ops, db_url
     queued = streams.queue_multiple_alerts(restated_from=date(2021, 3, 3))["queued"]
     assert queued == ["multiple:BREACH:2021-03-03", "multiple:OK:2021-03-04"]
     assert streams.queue_multiple_alerts(restated_from=date(2021, 3, 3))["queued"] == []  # once only
+
+
+def test_the_outbox_keeps_the_whole_message_and_exports_it_owner_readable(ops, tmp_path):
+    original = risk_message()
+    outbox.queue(ops, "multiple:BREACH:2021-03-08", "RISK", original, date(2021, 3, 8))
+    ops.commit()
+    [stored] = outbox.stored(ops)
+    assert stored.message.as_bytes() == original.as_bytes()  # chart included
+
+    [path] = outbox.export(ops, tmp_path / "exported")
+    assert path.name == "multiple_BREACH_2021-03-08.eml" and path.read_bytes() == original.as_bytes()
+    assert path.stat().st_mode & 0o777 == 0o600 and path.parent.stat().st_mode & 0o777 == 0o700
+    assert not list((tmp_path / "home").rglob("*.eml"))  # no file on this machine's disk but the export
+
+
+def test_one_warehouse_never_sends_the_alerts_of_another(ops, server_url, monkeypatch):
+    import psycopg
+
+    from tests.conftest import make_database
+
+    outbox.queue(ops, "multiple:BREACH:2021-03-08", "RISK", risk_message(), date(2021, 3, 8))
+    ops.commit()
+    with psycopg.connect(make_database(server_url, "other_warehouse")) as other:
+        ensure_schemas(other)
+        server = MailServer().start()
+        try:
+            monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", server.connection_uri)
+            report = outbox.deliver_pending(other)
+        finally:
+            server.stop()
+    assert report.sent == [] and server.received == []
+    assert ops.execute("select status from ops.alerts").fetchall() == [("PENDING",)]
+
+
+def test_an_alert_of_an_unreachable_warehouse_is_sent_at_once_or_kept_privately(tmp_path, monkeypatch):
+    monkeypatch.setenv("CGF_HOME", str(tmp_path / "home"))
+    server = MailServer().start()
+    try:
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", server.connection_uri)
+        assert outbox.send_unrecorded("failed:x", "RISK", risk_message())
+    finally:
+        server.stop()
+    assert len(server.received) == 1
+
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", server.connection_uri)  # the server is down now
+    assert not outbox.send_unrecorded("failed:y", "RISK", risk_message())
+    [kept] = (tmp_path / "home" / "logs" / "unsent-alerts").glob("*.eml")
+    assert kept.name == "failed_y.eml" and kept.stat().st_mode & 0o777 == 0o600

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from email import message_from_bytes, policy
 
 import pytest
 
 from include.demo.generator import generate_landing
 from include.ingest.loader import load_landing
 from include.quality import checks, gx_suites
+from tests.mail_capture import outbox_messages
 
 END = date(2019, 1, 10)
 
@@ -45,7 +45,7 @@ def test_every_suite_file_is_a_valid_gx_suite_with_its_batch():
         assert suite.relations and suite.batch_query((END, END)).lower().startswith("select ")
 
 
-def test_missing_marts_are_failed_checks_and_raw_suites_still_run(loaded, tmp_path):
+def test_missing_marts_are_failed_checks_and_raw_suites_still_run(loaded, db_url, tmp_path):
     summary = checks.run_quality_checks("run-1")
     rows = results(loaded, "run-1")
     missing = [r for r in rows if r[1] == "relation_exists"]
@@ -56,8 +56,7 @@ def test_missing_marts_are_failed_checks_and_raw_suites_still_run(loaded, tmp_pa
     assert raw and all(r[3] for r in raw)  # plausible amounts: the generated data passes
     assert {(r[5], r[6]) for r in rows} == {(END, date(2018, 12, 31))}  # the whole history: first run
     assert (tmp_path / "home" / "gx_data_docs" / "index.html").is_file()
-    [eml] = (tmp_path / "home" / "outbox").glob("quality_*.eml")
-    message = message_from_bytes(eml.read_bytes(), policy=policy.default)
+    [message] = outbox_messages(db_url, "quality_")
     assert "relation missing: marts.fct_operating_multiple_daily" in message.get_body(("plain",)).get_content()
 
 

@@ -15,7 +15,6 @@ import shutil
 import subprocess
 import sys
 from datetime import date, timedelta
-from email import message_from_bytes, policy
 from itertools import pairwise
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import pytest
 
 from include.orchestration.dag_runner import run_nightly
 from tests.conftest import make_database
+from tests.mail_capture import outbox_messages
 
 LEVELS = {"CGF_MULTIPLE_WARN_LEVEL": "5.5", "CGF_MULTIPLE_POLICY_LIMIT": "5.53", "CGF_MULTIPLE_LEGAL_LIMIT": "5.55"}
 THROUGH = date(2019, 2, 28)
@@ -79,9 +79,8 @@ def test_the_mart_says_legal_on_exactly_the_days_the_mail_says_legal(run):
 
 
 def test_the_mails_name_the_configured_levels(run):
-    _, home = run
-    [legal_mail] = [p for p in (home / "outbox").glob("multiple_LEGAL_*.eml")][:1]
-    message = message_from_bytes(legal_mail.read_bytes(), policy=policy.default)
+    url, _ = run
+    message = outbox_messages(url, "multiple_LEGAL_")[0]
     assert "법정한도 5.55배 초과 (LEGAL)" in message["Subject"]
     text = message.get_body(("plain",)).get_content()
     assert "경고 / Warn: 5.5배 이상" in text and "정책한도 / Policy limit: 5.53배 초과" in text
@@ -129,10 +128,8 @@ def test_a_changed_audit_threshold_reaches_mart_mail_and_suite(run):
                        "from marts.fct_audit_large_guarantees_daily")[0]
     assert after[0] < before[0] and after[1] > 50_000_000 and after[2:] == (50_000_000, 50_000_000)
 
-    for old in (home / "outbox").glob("audit_*.eml"):
-        old.unlink()
     assert streams.queue_audit_alerts()["queued"]
-    mail = message_from_bytes(sorted((home / "outbox").glob("audit_*.eml"))[0].read_bytes(), policy=policy.default)
+    mail = outbox_messages(url, "audit_")[0]
     assert "5천만원 초과 보증" in mail["Subject"]
     assert "over KRW 50,000,000" in mail.get_body(("plain",)).get_content()
 

@@ -1,11 +1,16 @@
-"""The alert outbox: every alert is an .eml file first, then (maybe) an e-mail.
+"""The alert outbox, in the warehouse: every alert is a row of ops.alerts first, then (maybe) an e-mail.
 
-queue() writes the message to outbox/<key>.eml and records it in ops.alerts — once per alert
-key, so a retried or repeated run queues nothing again. deliver_pending() sends what waits in
-the outbox through Airflow's SMTP provider (connection `smtp_default`) and moves each sent
-file to outbox/sent/. Without a smtp_default connection, or while the server is down, the
-files simply wait: the next run delivers them. Nothing is lost, and nothing is sent twice
-(short of a crash between the server's acceptance and the move to sent/).
+queue() stores the whole message (text, HTML and the inline chart, as MIME bytes) in
+ops.alerts — once per alert key, so a retried or repeated run queues nothing again.
+deliver_pending() sends what is PENDING there through Airflow's SMTP provider (connection
+`smtp_default`) and marks it SENT. The outbox belongs to the warehouse, not to a machine: any
+worker can queue or send, and one warehouse's alerts are never sent through another's
+connection. Without a smtp_default connection, or while the server is down, the alerts simply
+wait: the next run delivers them. `cgf outbox export DIR` writes them as .eml files.
+
+Only when the warehouse itself cannot be reached (a failure alert must still get out) is an
+alert sent at once without a record; if that fails too, it is written, owner-readable only,
+to <CGF_HOME>/logs/unsent-alerts/ and the log says so.
 """
 from __future__ import annotations
 
@@ -40,57 +45,91 @@ class DeliveryReport:
         return {"sent": self.sent, "waiting": self.waiting, "reason": self.reason}
 
 
-def sent_dir() -> Path:
-    return settings.outbox_dir() / "sent"
+@dataclass
+class StoredAlert:
+    alert_id: int
+    eml_file: str  # the name it is exported under: the same key always names the same file
+    status: str
+    message: EmailMessage
 
 
 def file_name(alert_key: str) -> str:
-    """The outbox file of an alert key: the same key always names the same file."""
+    """The .eml name of an alert key (exports, reports): the same key always names the same file."""
     return re.sub(r"[^A-Za-z0-9._-]+", "_", alert_key).strip("_") + ".eml"
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".eml.partial")
-    partial.write_bytes(data)
+def write_private(path: Path, data: bytes) -> None:
+    """Writes a file only its owner can read (an alert may name customers), atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    partial = path.with_name(path.name + ".partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
     os.replace(partial, path)
 
 
-def queue(conn: psycopg.Connection | None, alert_key: str, kind: str, message: EmailMessage,
+def queue(conn: psycopg.Connection, alert_key: str, kind: str, message: EmailMessage,
           data_date: date | None = None) -> bool:
-    """Write the alert to the outbox unless this key was queued before; True when new.
+    """Store the alert in ops.alerts unless this key was queued before; True when new.
 
-    With a connection, the ops.alerts record is inserted in the caller's transaction and the
-    file written before it commits. Without one (the warehouse is unreachable: a failure
-    alert must still get out) only the file is written.
+    The row is inserted in the caller's transaction: it is queued when the caller commits.
     """
     message[KIND_HEADER] = kind
-    name = file_name(alert_key)
-    if conn is not None:
-        inserted = conn.execute(
-            "insert into ops.alerts (alert_key, kind, recipients, subject, data_date, eml_file) "
-            "values (%s, %s, %s, %s, %s, %s) on conflict (alert_key) do nothing returning alert_id",
-            (alert_key, kind, _addresses(message), str(message["Subject"]), data_date, name)).fetchone()
-        if inserted is None:
-            log.info("alert %s was queued before: not again", alert_key)
-            return False
-    elif (settings.outbox_dir() / name).exists() or (sent_dir() / name).exists():
+    inserted = conn.execute(
+        "insert into ops.alerts (alert_key, kind, recipients, subject, data_date, eml_file, message) "
+        "values (%s, %s, %s, %s, %s, %s, %s) on conflict (alert_key) do nothing returning alert_id",
+        (alert_key, kind, _addresses(message), str(message["Subject"]), data_date, file_name(alert_key),
+         message.as_bytes())).fetchone()
+    if inserted is None:
+        log.info("alert %s was queued before: not again", alert_key)
         return False
-    _write_atomically(settings.outbox_dir() / name, message.as_bytes())
-    log.info("alert queued in the outbox: %s (%s)", name, message["Subject"])
+    log.info("alert queued in the outbox (ops.alerts): %s (%s)", alert_key, message["Subject"])
     return True
+
+
+def send_unrecorded(alert_key: str, kind: str, message: EmailMessage) -> bool:
+    """The warehouse is unreachable: send at once, else keep the message in the logs folder."""
+    message[KIND_HEADER] = kind
+    if smtp_configured():
+        try:
+            from airflow.providers.smtp.hooks.smtp import SmtpHook
+
+            with SmtpHook(smtp_conn_id=SMTP_CONN_ID) as hook:
+                to = _recipients_for_sending(message)
+                if to:
+                    hook._smtp_client.send_message(message, from_addr=hook.from_email or str(message["From"]),
+                                                   to_addrs=to)
+                    log.warning("warehouse unreachable: alert %s sent without a record", alert_key)
+                    return True
+        except Exception as exc:  # whatever the SMTP failure, the file below keeps the alert
+            log.warning("warehouse and SMTP server both unreachable (%s)", exc)
+    kept = settings.log_dir() / "unsent-alerts" / file_name(alert_key)
+    write_private(kept, message.as_bytes())
+    log.error("warehouse unreachable and the alert could not be sent: kept in %s (%s)", kept, message["Subject"])
+    return False
 
 
 def _addresses(message: EmailMessage) -> list[str]:
     return [a.strip() for a in str(message.get("To", "")).split(",") if a.strip()]
 
 
-def pending_files() -> list[Path]:
-    """The .eml files waiting in the outbox, oldest first (the order they were queued in)."""
-    outbox = settings.outbox_dir()
-    if not outbox.is_dir():
-        return []
-    return sorted(outbox.glob("*.eml"), key=lambda p: (p.stat().st_mtime_ns, p.name))
+def stored(conn: psycopg.Connection, pending_only: bool = True) -> list[StoredAlert]:
+    """The alerts of the outbox (PENDING ones, or all), in the order they were queued."""
+    rows = conn.execute(
+        "select alert_id, eml_file, status, message from ops.alerts where message is not null "
+        + ("and status = 'PENDING' " if pending_only else "") + "order by alert_id").fetchall()
+    return [StoredAlert(alert_id, name, status, message_from_bytes(bytes(raw), policy=policy.default))
+            for alert_id, name, status, raw in rows]
+
+
+def export(conn: psycopg.Connection, directory: Path, pending_only: bool = True) -> list[Path]:
+    """Writes the outbox's alerts as .eml files (owner-readable only); returns their paths."""
+    written = []
+    for alert in stored(conn, pending_only):
+        path = directory / (alert.eml_file if alert.status == "PENDING" else f"sent/{alert.eml_file}")
+        write_private(path, alert.message.as_bytes())
+        written.append(path)
+    return written
 
 
 def smtp_configured() -> bool:
@@ -113,75 +152,68 @@ def _recipients_for_sending(message: EmailMessage) -> list[str]:
     return to
 
 
-def deliver_pending(conn: psycopg.Connection | None = None) -> DeliveryReport:
-    """Send every .eml waiting in the outbox through smtp_default; record what went out."""
+def deliver_pending(conn: psycopg.Connection) -> DeliveryReport:
+    """Send every PENDING alert of this warehouse through smtp_default; record what went out."""
     report = DeliveryReport()
-    files = pending_files()
-    if not files:
+    conn.commit()
+    if not stored(conn):
         return report
     if not smtp_configured():
-        report.waiting = [p.name for p in files]
+        report.waiting = [a.eml_file for a in stored(conn)]
         report.reason = f"no {SMTP_CONN_ID} connection configured (AIRFLOW_CONN_SMTP_DEFAULT)"
-        log.info("%d alert(s) wait in %s: %s", len(files), settings.outbox_dir(), report.reason)
+        log.info("%d alert(s) wait in the outbox (ops.alerts): %s", len(report.waiting), report.reason)
         return report
     from airflow.providers.smtp.hooks.smtp import SmtpHook
 
-    if conn is not None:
-        conn.execute("select pg_advisory_lock(%s)", (DELIVERY_LOCK_ID,))
+    conn.execute("select pg_advisory_lock(%s)", (DELIVERY_LOCK_ID,))
     try:
         with SmtpHook(smtp_conn_id=SMTP_CONN_ID) as hook:
-            for path in pending_files():  # again, under the lock: another sender may have sent some
-                _deliver_one(hook, path, conn, report)
+            for alert in stored(conn):  # read again, under the lock: another sender may have sent some
+                _deliver_one(hook, alert, conn, report)
     except Exception as exc:  # server down or refusing: the rest waits for the next run
         report.reason = f"SMTP server unavailable: {exc}"
-        report.waiting += [p.name for p in pending_files() if p.name not in report.waiting]
+        report.waiting += [a.eml_file for a in stored(conn) if a.eml_file not in report.waiting]
         log.warning("alerts wait in the outbox: %s", report.reason)
-        _record_attempt(conn, report.waiting, report.reason)
+        _record_attempt(conn, report.reason)
     finally:
-        if conn is not None:
-            conn.execute("select pg_advisory_unlock(%s)", (DELIVERY_LOCK_ID,))
-            conn.commit()
+        conn.execute("select pg_advisory_unlock(%s)", (DELIVERY_LOCK_ID,))
+        conn.commit()
     return report
 
 
-def _deliver_one(hook, path: Path, conn: psycopg.Connection | None, report: DeliveryReport) -> None:
-    message = message_from_bytes(path.read_bytes(), policy=policy.default)
+def _deliver_one(hook, alert: StoredAlert, conn: psycopg.Connection, report: DeliveryReport) -> None:
+    message = alert.message
     to = _recipients_for_sending(message)
     if not to:
-        report.waiting.append(path.name)
+        report.waiting.append(alert.eml_file)
         report.reason = f"no recipients: set {recipients.setting_of(str(message.get(KIND_HEADER))) or 'them'}"
         return
     sender = hook.from_email or str(message["From"])
     # the hook builds its own (HTML-only) MIME message; ours (text + HTML + inline chart) is
     # sent as is through the hook's authenticated client
     hook._smtp_client.send_message(message, from_addr=sender, to_addrs=to)
-    _write_atomically(sent_dir() / path.name, message.as_bytes())
-    path.unlink()
-    report.sent.append(path.name)
-    if conn is not None:
-        with conn.transaction():
-            conn.execute("update ops.alerts set status = 'SENT', sent_at = now(), recipients = %s, "
-                         "attempts = attempts + 1, last_error = null where eml_file = %s", (to, path.name))
+    report.sent.append(alert.eml_file)
+    with conn.transaction():
+        conn.execute("update ops.alerts set status = 'SENT', sent_at = now(), recipients = %s, message = %s, "
+                     "attempts = attempts + 1, last_error = null where alert_id = %s",
+                     (to, message.as_bytes(), alert.alert_id))
     log.info("alert sent to %s: %s", ", ".join(to), message["Subject"])
 
 
-def _record_attempt(conn: psycopg.Connection | None, names: list[str], error: str) -> None:
-    if conn is None or not names:
-        return
+def _record_attempt(conn: psycopg.Connection, error: str) -> None:
     with conn.transaction():
         conn.execute("update ops.alerts set attempts = attempts + 1, last_error = %s "
-                     "where eml_file = any(%s) and status = 'PENDING'", (error[:500], names))
+                     "where status = 'PENDING' and message is not null", (error[:500],))
 
 
-def outbox_summary() -> list[str]:
-    """Lines for the end of `make run`: the alerts waiting in the outbox, and where they are."""
-    files = pending_files()
-    sent = len(list(sent_dir().glob("*.eml"))) if sent_dir().is_dir() else 0
-    if not files:
-        return [f"alerts: none waiting in {settings.outbox_dir()} ({sent} sent)"]
-    lines = [f"alerts: {len(files)} waiting in {settings.outbox_dir()} ({sent} sent)"
-             + ("" if smtp_configured() else " — no smtp_default connection: open the .eml files")]
-    for path in files:
-        message = message_from_bytes(path.read_bytes(), policy=policy.default)
-        lines.append(f"  {path.name}: {message['Subject']}")
+def outbox_summary(conn: psycopg.Connection) -> list[str]:
+    """Lines for the end of `make run`: the alerts waiting in the outbox."""
+    waiting = stored(conn)
+    sent = conn.execute("select count(*) from ops.alerts where status = 'SENT'").fetchone()[0]
+    if not waiting:
+        return [f"alerts: none waiting in the outbox (ops.alerts; {sent} sent)"]
+    lines = [f"alerts: {len(waiting)} waiting in the outbox (ops.alerts; {sent} sent)"
+             + ("" if smtp_configured() else " — no smtp_default connection: `cgf outbox export DIR` "
+                                             "writes them as .eml files")]
+    lines += [f"  {alert.eml_file}: {alert.message['Subject']}" for alert in waiting]
     return lines

@@ -185,8 +185,8 @@ def queue_task_failure(dag_id: str, task_id: str, run_id: str, try_number: int, 
     to = recipients.recipients_of(recipients.OPS)
     try:
         conn = db.connect(connect_timeout=10)
-    except Exception as exc:  # the warehouse itself may be what failed: the file alone must do
-        log.warning("warehouse unreachable (%s): the alert goes to the outbox without a record", exc)
+    except Exception as exc:  # the warehouse itself may be what failed: the alert is sent without a record
+        log.warning("warehouse unreachable (%s): the alert is sent without a record", exc)
         conn = None
     try:
         if conn is not None:
@@ -201,9 +201,10 @@ def queue_task_failure(dag_id: str, task_id: str, run_id: str, try_number: int, 
             key = f"failed:{dag_id}:{run_id}:{task_id}:{try_number}"
             message = mail.task_failure_alert(dag_id, task_id, run_id, try_number,
                                               f"{type(error).__name__}: {error}", log_url, to)
+        if conn is None:
+            return outbox.send_unrecorded(key, recipients.OPS, message)
         queued = outbox.queue(conn, key, recipients.OPS, message)
-        if conn is not None:
-            conn.commit()
+        conn.commit()
         outbox.deliver_pending(conn)
         return queued
     finally:

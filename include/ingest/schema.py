@@ -71,7 +71,7 @@ create table if not exists ops.validation_results (
 );
 create index if not exists validation_results_by_run on ops.validation_results (run_id);
 
--- every alert queued in the outbox (include.alerts.outbox): one per key, PENDING until sent
+-- the alert outbox (include.alerts.outbox): one alert per key, the whole message, PENDING until sent
 create table if not exists ops.alerts (
   alert_id    bigserial primary key,
   alert_key   text not null unique,
@@ -84,8 +84,11 @@ create table if not exists ops.alerts (
   attempts    integer not null default 0,
   last_error  text,
   queued_at   timestamptz not null default now(),
-  sent_at     timestamptz
+  sent_at     timestamptz,
+  message     bytea  -- the MIME message (text, HTML, inline chart); null for alerts of releases that kept files
 );
+-- a warehouse of an earlier release: its alerts waited as files in the outbox folder
+alter table ops.alerts add column if not exists message bytea;
 
 -- what the alert streams last reported (include.alerts.streams): the state and the last day covered
 create table if not exists ops.alert_state (

@@ -5,7 +5,7 @@ import logging
 from datetime import date, timedelta
 
 from include.ingest.contract import MANIFEST_FILE
-from include.ingest.loader import LoadReport, load_landing, mark_built
+from include.ingest.loader import LoadReport, complete_deliveries, load_landing, mark_built
 from include.warehouse import db, settings
 
 log = logging.getLogger(__name__)
@@ -17,19 +17,22 @@ def expected_delivery_date(run_day: date) -> date:
 
 
 def delivery_arrived(day: date) -> bool:
-    """True when the day's delivery is complete in the landing area or already loaded."""
+    """True when the night can go ahead: the day's delivery is complete or already loaded — or
+    complete deliveries the warehouse has never seen wait in the landing area (a fresh
+    deployment, nights a scheduler missed): they are loaded at once, not after the night's wait."""
     folder = settings.landing_dir() / day.strftime("%Y%m%d")
     if (folder / MANIFEST_FILE).is_file():
         return True
+    complete = [d for d, _ in complete_deliveries(settings.landing_dir())]
     with db.connect() as conn:
-        row = conn.execute(
-            "select 1 from information_schema.tables where table_schema = 'ops' and table_name = 'deliveries'"
-        ).fetchone()
-        if not row:
-            return False
-        return conn.execute(
-            "select exists (select 1 from ops.deliveries where delivery_date >= %s and status = 'LOADED')", (day,)
-        ).fetchone()[0]
+        if not db.relation_exists(conn, "ops.deliveries"):
+            return bool(complete)
+        seen = {d for (d,) in conn.execute("select distinct delivery_date from ops.deliveries")}
+        last_loaded = conn.execute(
+            "select max(delivery_date) from ops.deliveries where status = 'LOADED'").fetchone()[0]
+    if last_loaded is not None and last_loaded >= day:
+        return True
+    return any(d not in seen and (last_loaded is None or d > last_loaded) for d in complete)
 
 
 def print_progress(done: int, total: int, day: date, rows: int) -> None:

@@ -32,8 +32,7 @@ def warehouse_summary(url: str) -> Summary:
         rejected = blocking_rejection(conn)
         summary.rejected = rejected is not None
         summary.lines += _problems(conn, rejected)
-        summary.lines += _quality(conn) + _reconciliation(conn)
-    summary.lines += _alerts()
+        summary.lines += _quality(conn) + _reconciliation(conn) + _alerts(conn)
     return summary
 
 
@@ -99,12 +98,12 @@ def _reconciliation(conn: psycopg.Connection) -> list[str]:
     return [f"reconciliation with the published report (보고서 대사): {shown} — {verdict}"]
 
 
-def _alerts() -> list[str]:
+def _alerts(conn: psycopg.Connection) -> list[str]:
     from include.alerts import outbox
 
-    lines = outbox.outbox_summary()
+    lines = outbox.outbox_summary(conn)
     if len(lines) > ALERT_LINES + 1:
-        lines = lines[:ALERT_LINES + 1] + [f"  … and {len(lines) - ALERT_LINES - 1} more (see the folder)"]
+        lines = lines[:ALERT_LINES + 1] + [f"  … and {len(lines) - ALERT_LINES - 1} more (`cgf outbox export DIR`)"]
     return lines
 
 

@@ -4,13 +4,15 @@ CGF_WAREHOUSE_URL  postgresql://user:pass@host:port/db of an existing server; wh
                    project starts its own embedded PostgreSQL (see include.warehouse.db).
 CGF_LANDING_DIR    the landing area of the nightly extracts (default: var/landing).
 CGF_HOME           the project-local state folder (default: <repo>/var): pgdata, Airflow home,
-                   the alert outbox (outbox/, outbox/sent/), the GX Data Docs (gx_data_docs/) and
-                   the logs of `cgf run` (logs/).
+                   the GX Data Docs (gx_data_docs/) and the logs of `cgf run` (logs/). The alert
+                   outbox is in the warehouse (ops.alerts; `cgf outbox export DIR`).
 CGF_PG_PORT, CGF_PGDATA  port (default 55432) and data folder (default: <CGF_HOME>/pgdata) of
                    the embedded PostgreSQL.
 CGF_VERBOSE        1: `cgf run` shows the full log (Airflow, dbt, Great Expectations) on the console
                    too, as `cgf run -v` does; by default it goes to <CGF_HOME>/logs/ only.
 CGF_EXPORT_DIR     where the yearly reports workbook is written (default: <CGF_HOME>/exports).
+CGF_GX_DATA_DOCS_DIR  where Great Expectations writes its Data Docs (default: <CGF_HOME>/gx_data_docs);
+                   with Celery workers on several machines, a folder they share.
 CGF_ALERT_TO       risk alert recipients (보증운용배수), comma-separated.
 CGF_OPS_ALERT_TO   pipeline alert recipients (operators), comma-separated.
 CGF_AUDIT_GROUP1_TO, CGF_AUDIT_GROUP2_TO  audit 20-6 recipients of group I and group II.
@@ -56,12 +58,9 @@ def configured_warehouse_url() -> str | None:
     return os.environ.get("CGF_WAREHOUSE_URL") or None
 
 
-def outbox_dir() -> Path:
-    return state_dir() / "outbox"
-
-
 def gx_data_docs_dir() -> Path:
-    return state_dir() / "gx_data_docs"
+    """CGF_GX_DATA_DOCS_DIR: the Data Docs site (shared between machines when the workers are)."""
+    return Path(os.environ.get("CGF_GX_DATA_DOCS_DIR", state_dir() / "gx_data_docs"))
 
 
 def log_dir() -> Path:
