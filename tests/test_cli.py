@@ -39,7 +39,7 @@ def test_run_exits_non_zero_and_names_the_rejected_delivery(db_url, tmp_path, mo
     assert cli.main(["run"]) == 1
     out = capsys.readouterr().out
     assert "REJECTED delivery 20190103" in out
-    assert "guarantees.csv:3 [business_reg_no='1234567890']" in out
+    assert "guarantees.csv:3 [business_reg_no='12********']" in out and "1234567890" not in out  # PII masked
     assert "select * from ops.rejections where delivery_date = '2019-01-03'" in out
     assert "2 complete deliveries wait (20190103 … 20190104)" in out
     with psycopg.connect(db_url) as conn:

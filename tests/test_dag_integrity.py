@@ -60,7 +60,7 @@ def test_nightly_dag_shape(dag_bag):
     # the producer's one `dbt build` runs the tests beside the models: no test task, no restriction
     producer = dag.get_task("dbt_build.dbt_producer_watcher")
     assert producer.base_cmd == ["build"] and "--resource-type" not in (producer.dbt_cmd_flags or [])
-    assert not [task_id for task_id in dbt_tasks(dag) if "test" in task_id]
+    assert not [t for t in dbt_tasks(dag) if "Test" in type(dag.get_task(t)).__name__]  # no Dbt*Test*Operator
     sensor = dag.get_task("wait_for_delivery")
     assert sensor.mode == "reschedule" and sensor.timeout == 6 * 3600
 
@@ -74,6 +74,14 @@ def test_one_dbt_task_per_model_and_the_marts_as_assets_from_dbt(dag_bag):
     marts = {f"marts.{path.stem}" for path in (models_dir / "marts").glob("*.sql")}
     assert {a.name for a in dag.get_task("publish_marts").outlets} == marts
     assert {"marts.rpt_supply_yearly", "marts.fct_operating_multiple_daily"} <= marts
+
+
+def test_monthly_report_dag_shape(dag_bag):
+    """The council report, written on the 1st of each month (tests/test_council_report.py runs it)."""
+    dag = dag_bag.dags["cgf_monthly_report"]
+    assert dag.timetable.summary.startswith("0 7 1 * *")
+    assert dag.max_active_runs == 1 and not dag.catchup
+    assert dag.task_ids == ["council_report"]
 
 
 def test_every_task_has_an_execution_timeout(dag_bag):

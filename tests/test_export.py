@@ -16,8 +16,6 @@ from psycopg import sql
 
 from include import cli
 from include.export.reports import korean_label
-from include.orchestration.dag_runner import run_nightly
-from tests.conftest import make_database
 
 RELATIONS_SQL = """
     select table_name, obj_description(format('marts.%I', table_name)::regclass, 'pg_class')
@@ -26,19 +24,9 @@ RELATIONS_SQL = """
 
 
 @pytest.fixture(scope="module")
-def warehouse(server_url, demo_landing, airflow_db, tmp_path_factory):
+def warehouse(demo_warehouse):
     """The demo warehouse built by the real nightly DAG, and the folder its export_workbook task wrote to."""
-    url = make_database(server_url, "export")
-    nightly_exports = tmp_path_factory.mktemp("nightly_exports")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CGF_WAREHOUSE_URL", url)
-        mp.setenv("CGF_LANDING_DIR", str(demo_landing))
-        mp.setenv("CGF_EXPORT_DIR", str(nightly_exports))
-        mp.setenv("CGF_RETRY_DELAY_SECONDS", "1")
-        result = run_nightly()
-    assert result.task_states["publish_marts"] == "success", result
-    assert result.task_states["export_workbook"] == "success", result
-    return url, nightly_exports
+    return demo_warehouse["url"], demo_warehouse["nightly_exports"]
 
 
 @pytest.fixture(scope="module")

@@ -155,8 +155,8 @@ ROW_RULES = [
     ("unknown_branch", _g(branch_code="010"), ("guarantees.csv", 2, "branch_code", "010"), "allowed code"),
     ("unknown_program", _g(program_code="COVID"), ("guarantees.csv", 2, "program_code", "COVID"), "allowed code"),
     ("unknown_bank", _g(bank_code="CITI"), ("guarantees.csv", 2, "bank_code", "CITI"), "allowed code"),
-    ("bad_check_digit", _g(business_reg_no="1248100997"), ("guarantees.csv", 2, "business_reg_no", "1248100997"), "사업자등록번호"),
-    ("brn_not_10_digits", _g(business_reg_no="124-81-00998"), ("guarantees.csv", 2, "business_reg_no", "124-81-00998"), "사업자등록번호"),
+    ("bad_check_digit", _g(business_reg_no="1248100997"), ("guarantees.csv", 2, "business_reg_no", "12********"), "사업자등록번호"),  # PII: masked
+    ("brn_not_10_digits", _g(business_reg_no="124-81-00998"), ("guarantees.csv", 2, "business_reg_no", "12**********"), "사업자등록번호"),
     ("unknown_repayment_kind", _mutate("repayments.csv", 0, kind="REFUND"), ("repayments.csv", 2, "kind", "REFUND"), "allowed code"),
     ("repayment_unknown_unit", _mutate("repayments.csv", 0, branch_code="300"), ("repayments.csv", 2, "branch_code", "300"), "allowed code"),
     ("repayment_negative", _mutate("repayments.csv", 0, amount_krw="-5"), ("repayments.csv", 2, "amount_krw", "-5"), "> 0"),
@@ -177,7 +177,7 @@ ROW_RULES = [
     ("fullwidth_digits", _g(amount_krw="５０００"), ("guarantees.csv", 2, "amount_krw", "５０００"), "not an integer"),
     ("amount_with_line_break", _g(amount_krw="5000\n"), ("guarantees.csv", 2, "amount_krw", "5000\n"), "not an integer"),
     ("amount_beyond_bigint", _g(amount_krw="99999999999999999999"), ("guarantees.csv", 2, "amount_krw", "99999999999999999999"), "out of range"),
-    ("fullwidth_brn", _g(business_reg_no="１２４８１００９９８"), ("guarantees.csv", 2, "business_reg_no", "１２４８１００９９８"), "사업자등록번호"),
+    ("fullwidth_brn", _g(business_reg_no="１２４８１００９９８"), ("guarantees.csv", 2, "business_reg_no", "１２********"), "사업자등록번호"),
     ("duplicate_event_in_file", _mutate("guarantees.csv", 1, event_id="E20190103-0"), ("guarantees.csv", 3, "event_id", "E20190103-0"), "duplicate id"),
 ]
 

@@ -189,7 +189,9 @@ def rejection_alert(rejection: Rejection, violations: list[Violation], to: list[
     day = f"{delivery_date:%Y%m%d}"
     files = sorted({v.file for v in violations})
     subject = f"[CGF] 적재 거부 (delivery rejected): {day} — {', '.join(files)}, 위반 {violation_count}건"
-    rows = [(f"{v.file} line {v.line}", f"{column_label(v.file, v.column)} = {v.value!r}: {v.reason}")
+    # a Violation's value is masked when personal (12********) and cut when long: PII stays in raw and staging
+    rows = [(f"{v.file} line {v.line}" if v.line else v.file,
+             f"{column_label(v.file, v.column)}" + (f" = {v.value!r}" if v.value is not None else "") + f": {v.reason}")
             for v in violations]
     sections = [
         Section("거부된 적재 / Rejected delivery", [
@@ -202,6 +204,8 @@ def rejection_alert(rejection: Rejection, violations: list[Violation], to: list[
         Section(f"첫 위반 {len(rows)}건 / First violations", rows),
         Section("전체 목록 / Full list", [
             ("SQL", f"select * from ops.rejections where delivery_date = '{delivery_date}' order by rejection_id;"),
+            ("개인정보 / Personal data", "상호·사업자등록번호 값은 가려져 있습니다 (names and business numbers are "
+                                         "masked; the delivered files hold them)"),
         ]),
     ]
     headline, subtitle = f"적재 거부: {day} 적재분", f"Delivery {day} rejected by the extract contract"

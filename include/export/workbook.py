@@ -47,15 +47,25 @@ def unit_of(column: Column) -> str:
     return "date" if column.data_type == "date" else "text"
 
 
+def million_won(krw) -> int:
+    """Whole won in million won, as the report writes it: round(x / 1e6), half away from zero."""
+    return int((Decimal(krw) / MILLION).quantize(Decimal(1), ROUND_HALF_UP))
+
+
+def one_decimal(percent) -> Decimal:
+    """A percentage as the report writes it: one decimal, half away from zero."""
+    return Decimal(percent).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
 def cell_value(column: Column, value):
     """A mart value in the report's unit: million won, a percentage with one decimal, an integer count."""
     if value is None:
         return None
     unit = unit_of(column)
     if unit == "krw":
-        return int((Decimal(value) / MILLION).quantize(Decimal(1), ROUND_HALF_UP))
+        return million_won(value)
     if unit == "pct":
-        return float(Decimal(value).quantize(Decimal("0.1"), ROUND_HALF_UP))
+        return float(one_decimal(value))
     if unit == "number":
         return float(value)
     return value

@@ -5,11 +5,28 @@ Source of truth: the foundation's extract contract (deliveries of five CSV files
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property, lru_cache
 
 MANIFEST_FILE = "manifest.csv"
 MANIFEST_HEADER = ("file", "rows", "amount_krw_sum", "sha256")
+
+# --- the landing area --------------------------------------------------------------------
+
+DELIVERY_NAME_RE = re.compile(r"\A[0-9]{8}\Z")  # ASCII digits only: `\d` takes ２０１９０１０２, `$` a newline
+
+
+def delivery_date_of_name(name: str) -> date | None:
+    """The delivery day a landing-area name stands for: exactly 8 ASCII digits forming a valid
+    date (20190102); anything else is not a delivery."""
+    if not DELIVERY_NAME_RE.match(name):
+        return None
+    try:
+        return date(int(name[:4]), int(name[4:6]), int(name[6:]))
+    except ValueError:
+        return None
 
 # --- reference codes -------------------------------------------------------------------
 
@@ -79,6 +96,7 @@ REPAYMENT_KINDS = {
     "SALE": "매각",
     "WAIVER": "원금감면",
 }
+OPENING_CLAIM_KINDS = ("OPENING_RECOURSE", "OPENING_SPECIAL")  # claims opened at cut-over
 
 CONTRIBUTION_ENTRY_TYPES = ("OPENING", "CONTRIBUTION", "LOSS")
 CONTRIBUTOR_TYPES = ("CITY", "DISTRICT", "CENTRAL_GOV", "BANK_MANDATORY", "BANK_SPECIAL", "OTHER")
@@ -97,7 +115,9 @@ EMPLOYMENT_STATUSES = ("ACTIVE", "LEAVE")
 # --- column and file specs -------------------------------------------------------------
 
 TEXT, DATE, INTEGER, DECIMAL = "text", "date", "integer", "decimal"
-PG_TYPES = {TEXT: "text", DATE: "date", INTEGER: "bigint", DECIMAL: "numeric(9,4)"}
+DECIMAL_PLACES = 4  # "Decimals have at most 4 digits after the point": more is rejected, never rounded
+PG_TYPES = {TEXT: "text", DATE: "date", INTEGER: "bigint", DECIMAL: f"numeric(9,{DECIMAL_PLACES})"}
+SHOWN_VALUE_CHARS = 80  # a value in a rejection, log line or e-mail is cut to this many characters
 
 
 @dataclass(frozen=True)
@@ -113,6 +133,14 @@ class Column:
     unique: bool = False  # unique across all deliveries (or within the file, for headcount)
     check_digit: bool = False  # 사업자등록번호
     label_ko: str = ""
+    identifier: bool = False  # an id: non-empty, no leading or trailing spaces, compared exactly
+    # personal data (PII): its values stay in raw and staging; anywhere else (rejections, logs,
+    # e-mails) they are masked, keeping this many leading characters. None: not personal.
+    pii_keep: int | None = None
+
+    @property
+    def pii(self) -> bool:
+        return self.pii_keep is not None
 
 
 @dataclass(frozen=True)
@@ -126,6 +154,9 @@ class FileSpec:
     when_column: str | None = None
     required_when: dict[str, tuple[str, ...]] = field(default_factory=dict)
     empty_when: dict[str, tuple[str, ...]] = field(default_factory=dict)  # must be empty for these kinds
+    # rows of the cut-over state (OPENING types): allowed in the warehouse's first delivery only
+    opening_column: str | None = None
+    opening_codes: tuple[str, ...] = ()
 
     @cached_property
     def column_names(self) -> tuple[str, ...]:
@@ -139,20 +170,23 @@ class FileSpec:
     def key(self) -> Column:
         return next(c for c in self.columns if c.unique)
 
+    def column(self, name: str | None) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
 
 GUARANTEES = FileSpec(
     name="guarantees.csv",
     table="guarantees",
     columns=(
-        Column("event_id", unique=True, label_ko="이벤트번호"),
+        Column("event_id", unique=True, identifier=True, label_ko="이벤트번호"),
         Column("event_date", DATE, equals_delivery_date=True, label_ko="발생일"),
         Column("event_type", codes=tuple(EVENT_TYPES), label_ko="이벤트유형"),
-        Column("guarantee_id", label_ko="보증번호"),
+        Column("guarantee_id", identifier=True, label_ko="보증번호"),
         Column("branch_code", codes=GUARANTEE_UNITS, label_ko="취급부점"),
         Column("program_code", codes=tuple(PROGRAMS), label_ko="보증상품"),
-        Column("customer_id", label_ko="고객번호"),
-        Column("business_reg_no", check_digit=True, label_ko="사업자등록번호"),
-        Column("customer_name", label_ko="상호·성명"),
+        Column("customer_id", identifier=True, label_ko="고객번호"),
+        Column("business_reg_no", check_digit=True, pii_keep=2, label_ko="사업자등록번호"),
+        Column("customer_name", pii_keep=1, label_ko="상호·성명"),
         Column("bank_code", codes=tuple(BANKS), label_ko="대출은행"),
         Column("amount_krw", INTEGER, min=0, min_exclusive=True, label_ko="금액(원)"),
         Column("guarantee_ratio_pct", DECIMAL, required=False, min=50, max=100, label_ko="보증비율(%)"),
@@ -167,26 +201,30 @@ GUARANTEES = FileSpec(
         "term_months": TERM_EVENTS,
         "maturity_date": TERM_EVENTS,
     },
+    opening_column="event_type",
+    opening_codes=OPENING_EVENTS,
 )
 
 REPAYMENTS = FileSpec(
     name="repayments.csv",
     table="repayments",
     columns=(
-        Column("repayment_id", unique=True, label_ko="상환번호"),
+        Column("repayment_id", unique=True, identifier=True, label_ko="상환번호"),
         Column("repayment_date", DATE, equals_delivery_date=True, label_ko="상환일"),
         Column("kind", codes=tuple(REPAYMENT_KINDS), label_ko="구분"),
-        Column("guarantee_id", label_ko="보증·채권번호"),
+        Column("guarantee_id", identifier=True, label_ko="보증·채권번호"),
         Column("branch_code", codes=tuple(ORG_UNITS), label_ko="부점"),
         Column("amount_krw", INTEGER, min=0, min_exclusive=True, label_ko="금액(원)"),
     ),
+    opening_column="kind",
+    opening_codes=OPENING_CLAIM_KINDS,
 )
 
 CONTRIBUTIONS = FileSpec(
     name="contributions.csv",
     table="contributions",
     columns=(
-        Column("contribution_id", unique=True, label_ko="출연번호"),
+        Column("contribution_id", unique=True, identifier=True, label_ko="출연번호"),
         Column("received_date", DATE, equals_delivery_date=True, label_ko="수납일"),
         Column("entry_type", codes=CONTRIBUTION_ENTRY_TYPES, label_ko="구분"),
         Column("contributor_code", label_ko="출연기관코드"),
@@ -198,6 +236,8 @@ CONTRIBUTIONS = FileSpec(
     when_column="entry_type",
     required_when={"contributor_type": ("OPENING", "CONTRIBUTION")},
     empty_when={"contributor_type": ("LOSS",)},
+    opening_column="entry_type",
+    opening_codes=("OPENING",),
 )
 
 HEADCOUNT = FileSpec(
@@ -205,7 +245,7 @@ HEADCOUNT = FileSpec(
     table="headcount",
     columns=(
         Column("snapshot_date", DATE, equals_delivery_date=True, label_ko="기준일"),
-        Column("employee_id", unique=True, label_ko="사번"),
+        Column("employee_id", unique=True, identifier=True, label_ko="사번"),
         Column("org_unit_code", codes=tuple(ORG_UNITS), label_ko="소속"),
         Column("grade", codes=GRADES, label_ko="직급"),
         Column("employment_status", codes=EMPLOYMENT_STATUSES, label_ko="재직상태"),
@@ -216,6 +256,36 @@ HEADCOUNT = FileSpec(
 
 FILES: tuple[FileSpec, ...] = (GUARANTEES, REPAYMENTS, CONTRIBUTIONS, HEADCOUNT)
 FILES_BY_NAME = {f.name: f for f in FILES}
+DELIVERY_FILES = (*FILES_BY_NAME, MANIFEST_FILE)  # all a delivery folder holds; anything else is reported
+
+
+def column_of(file: str, column: str | None) -> Column | None:
+    spec = FILES_BY_NAME.get(file)
+    return spec.column(column) if spec else None
+
+
+def mask(value: str, keep: int) -> str:
+    """A personal value as it may be shown outside raw and staging: 1248100998 → 12********.
+
+    At least one character is always masked: a one-letter name is not shown whole.
+    """
+    keep = min(keep, max(len(value) - 1, 0))
+    return value[:keep] + "*" * (len(value) - keep)
+
+
+def cut(value: str, limit: int = SHOWN_VALUE_CHARS) -> str:
+    """At most `limit` characters; a longer value ends in an ellipsis (cutting twice changes nothing)."""
+    return value if len(value) <= limit else value[:limit - 1] + "…"
+
+
+def shown_value(file: str, column: str | None, value: str | None) -> str | None:
+    """A delivered value as rejections, logs and e-mails may carry it: a PII column's masked, any cut."""
+    if value is None:
+        return None
+    col = column_of(file, column)
+    if col is not None and col.pii:
+        value = mask(value, col.pii_keep)
+    return cut(value)
 
 # lineage columns every raw table carries after the contract columns
 LINEAGE_COLUMNS = (

@@ -1,9 +1,15 @@
-"""Reading delivered CSV files: encoding detection and RFC 4180 parsing with line numbers."""
+"""Reading delivered CSV files: encoding detection and RFC 4180 parsing with line numbers.
+
+Only regular files are read, and a symbolic link is never followed: a delivery is what lies in
+its folder, not what a link points to (the extract contract's landing-area rules).
+"""
 from __future__ import annotations
 
 import csv
 import hashlib
 import io
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +17,40 @@ UTF8_BOM = b"\xef\xbb\xbf"
 
 
 class UndecodableFile(ValueError):
-    """The file is neither UTF-8 (with or without BOM) nor CP949."""
+    """The file is neither UTF-8 (with or without BOM) nor CP949, or not a regular file."""
+
+
+def entry_kind(path: Path) -> str | None:
+    """What a landing-area entry is, without following a link: None (absent), 'regular file',
+    'symbolic link', 'folder' or another kind of file (fifo, socket, device)."""
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        return None
+    if stat.S_ISREG(mode):
+        return "regular file"
+    if stat.S_ISLNK(mode):
+        return "symbolic link"
+    if stat.S_ISDIR(mode):
+        return "folder"
+    if stat.S_ISFIFO(mode):
+        return "fifo"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    return "device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "special file"
+
+
+def read_regular(path: Path) -> bytes:
+    """The bytes of a regular file. O_NOFOLLOW and the fstat check hold even when the entry was
+    swapped for a link or a fifo after it was looked at (O_NONBLOCK: opening a fifo never hangs)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        raise UndecodableFile(f"not read: {entry_kind(path) or 'missing'}, not a regular file") from exc
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise UndecodableFile(f"not read: {entry_kind(path)}, not a regular file")
+        return handle.read()
 
 
 @dataclass
@@ -27,11 +66,24 @@ class DecodedFile:
 
 
 def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashlib.sha256(read_regular(path)).hexdigest()
+
+
+def entry_digest(path: Path) -> str:
+    """Names the version of an entry: a regular file's SHA-256; for anything else (never read)
+    the digest of what it is, and of a link's target text, so a changed link is a new version."""
+    kind = entry_kind(path)
+    if kind == "regular file":
+        try:
+            return file_sha256(path)
+        except UndecodableFile:
+            kind = entry_kind(path)
+    target = os.readlink(path) if kind == "symbolic link" else ""
+    return hashlib.sha256(f"{kind}:{target}".encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def decode(path: Path) -> DecodedFile:
-    raw = path.read_bytes()
+    raw = read_regular(path)
     if raw.startswith(UTF8_BOM):
         try:
             return DecodedFile(path, raw, raw[len(UTF8_BOM):].decode("utf-8"), "utf-8-sig")

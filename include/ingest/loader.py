@@ -1,9 +1,15 @@
 """Loading deliveries from the landing area into `raw`, with bookkeeping in `ops`.
 
 Each complete delivery (manifest present) is processed in date order, in its own transaction:
-contract checks first (include.ingest.validation plus id uniqueness across deliveries), then either
-a rejection record (nothing loaded) or a bulk COPY into raw. What has been loaded is recorded
-in ops.deliveries, so the warehouse itself knows what is pending.
+contract checks first (include.ingest.validation plus the checks that need the warehouse: id
+uniqueness across deliveries, the cut-over), then either a rejection record (nothing loaded) or a
+bulk COPY into raw. What has been loaded is recorded in ops.deliveries, so the warehouse itself
+knows what is pending.
+
+The landing area cannot lie: only folders named YYYYMMDD (8 ASCII digits, a valid date) are
+deliveries; anything else is listed once as ignored (ops.ignored_landing_entries). The first
+delivery loaded is the cut-over: a delivery dated before it is rejected for good (it blocks
+nothing), and OPENING-type rows after it are rejected.
 """
 from __future__ import annotations
 
@@ -19,9 +25,11 @@ from pathlib import Path
 import psycopg
 
 from include.ingest.contract import FILES, LINEAGE_COLUMNS, MANIFEST_FILE
-from include.ingest.extract_files import file_sha256
+from include.ingest.extract_files import entry_kind
+from include.ingest.notices import record_unexpected_files, shown_name
 from include.ingest.rejections import (
     SHOWN_VIOLATIONS,
+    cutover_day,
     first_violations,
     stored_rejection,
 )
@@ -31,6 +39,7 @@ from include.ingest.validation import (
     Violation,
     check_delivery,
     delivery_date_of,
+    delivery_version,
 )
 
 log = logging.getLogger(__name__)
@@ -41,15 +50,18 @@ LOAD_LOCK_ID = 7_700_001  # advisory lock: one loader at a time per warehouse
 class DeliveryRejected(RuntimeError):
     """A delivery broke the contract: nothing of it was loaded, and later ones wait."""
 
-    def __init__(self, delivery_date: date, violations: list[Violation] | list[str], total: int):
+    def __init__(self, delivery_date: date, violations: list[Violation] | list[str], total: int,
+                 blocks_later: bool = True):
         self.delivery_date = delivery_date
         self.first = [str(v) for v in violations[:SHOWN_VIOLATIONS]]
         self.total = total
         day = delivery_date.strftime("%Y%m%d")
         lines = "\n  ".join(self.first)
+        effect = ("later deliveries wait until it is re-sent" if blocks_later
+                  else "it is dated before the cut-over: never accepted, nothing waits for it")
         super().__init__(
             f"delivery {day} rejected: {total} contract violation(s); nothing of it was loaded and "
-            f"later deliveries wait until it is re-sent. Full list: "
+            f"{effect}. Full list: "
             f"select * from ops.rejections where delivery_date = '{delivery_date}'.\n  {lines}"
         )
 
@@ -61,6 +73,8 @@ class LoadReport:
     waiting_for: date | None = None  # first missing day blocking later deliveries
     rejected: DeliveryRejected | None = None  # the delivery that stopped loading, if any
     max_load_id: int | None = None
+    ignored: list[str] = field(default_factory=list)  # landing-area names first seen (and ignored) in this run
+    unexpected_files: list[str] = field(default_factory=list)  # YYYYMMDD/name: reported, not loaded
 
     @property
     def rows(self) -> int:
@@ -77,16 +91,45 @@ class LoadReport:
         return self
 
 
+@dataclass
+class LandingScan:
+    deliveries: list[tuple[date, Path]] = field(default_factory=list)  # complete ones, in date order
+    ignored: list[tuple[str, str]] = field(default_factory=list)  # (name, why it is not a delivery)
+
+
+def scan_landing(landing: Path) -> LandingScan:
+    """The landing area's complete deliveries and the names that are not deliveries.
+
+    A delivery-named symbolic link counts as a (complete) delivery: it is rejected, never followed.
+    """
+    scan = LandingScan()
+    if not landing.is_dir():
+        return scan
+    for entry in sorted(landing.iterdir()):
+        day, kind = delivery_date_of(entry), entry_kind(entry)
+        if day is None:
+            scan.ignored.append((entry.name, "not a delivery folder name (YYYYMMDD: 8 ASCII digits, a valid date)"))
+        elif kind == "symbolic link" or (kind == "folder" and entry_kind(entry / MANIFEST_FILE)):
+            scan.deliveries.append((day, entry))
+        elif kind != "folder":
+            scan.ignored.append((entry.name, f"a {kind}, not a delivery folder"))
+    scan.deliveries.sort()
+    return scan
+
+
 def complete_deliveries(landing: Path) -> list[tuple[date, Path]]:
     """Delivery folders (YYYYMMDD) whose manifest has been written, in date order."""
-    found = []
-    if not landing.is_dir():
-        return found
-    for folder in landing.iterdir():
-        day = delivery_date_of(folder)
-        if day and folder.is_dir() and (folder / MANIFEST_FILE).is_file():
-            found.append((day, folder))
-    return sorted(found)
+    return scan_landing(landing).deliveries
+
+
+def _note_ignored(conn: psycopg.Connection, ignored: list[tuple[str, str]], report: LoadReport) -> None:
+    """Warn once per name and warehouse about what is not a delivery (remembered in ops)."""
+    for name, reason in ignored:
+        stored = shown_name(name)  # a name may not be UTF-8, or be long
+        if conn.execute("insert into ops.ignored_landing_entries (name, reason) values (%s, %s) "
+                        "on conflict (name) do nothing returning name", (stored, reason)).fetchone():
+            log.warning("landing area: %r is not a delivery, ignored: %s", stored, reason)
+            report.ignored.append(stored)
 
 
 @dataclass
@@ -128,7 +171,12 @@ def load_landing(conn: psycopg.Connection, landing: Path,
     conn.execute("select pg_advisory_lock(%s)", (LOAD_LOCK_ID,))
     try:
         known = _known_versions(conn)
-        deliveries = complete_deliveries(landing)
+        scan = scan_landing(landing)
+        _note_ignored(conn, scan.ignored, report)
+        cutover = cutover_day(conn)
+        deliveries = [(day, folder) for day, folder in scan.deliveries if cutover is None or day >= cutover]
+        for day, folder in scan.deliveries[:len(scan.deliveries) - len(deliveries)]:
+            _reject_before_cutover(conn, known.get(day, _DayVersions()), folder, report)
         previous = _last_loaded_before(known, deliveries[0][0]) if deliveries else None
         for index, (day, folder) in enumerate(deliveries, start=1):
             if previous is not None and day > previous + timedelta(days=1):
@@ -137,7 +185,7 @@ def load_landing(conn: psycopg.Connection, landing: Path,
                             report.waiting_for.strftime("%Y%m%d"), len(deliveries) - index + 1)
                 break
             previous = day
-            sha = file_sha256(folder / MANIFEST_FILE)
+            sha = delivery_version(folder)
             versions = known.get(day, _DayVersions())
             if sha == versions.loaded_sha:
                 report.already_loaded += 1
@@ -147,7 +195,7 @@ def load_landing(conn: psycopg.Connection, landing: Path,
                 report.rejected = DeliveryRejected(day, first_violations(conn, stored), stored.violation_count)
                 break
             try:
-                rows = load_delivery(conn, folder)
+                rows = load_delivery(conn, folder, report)
             except DeliveryRejected as rejected:
                 report.rejected = rejected
                 break
@@ -162,18 +210,62 @@ def load_landing(conn: psycopg.Connection, landing: Path,
     return report
 
 
-def load_delivery(conn: psycopg.Connection, folder: Path) -> int:
+def _reject_before_cutover(conn: psycopg.Connection, versions: _DayVersions, folder: Path,
+                           report: LoadReport) -> None:
+    """A delivery dated before the cut-over is rejected once per version and reported in this
+    run; it blocks nothing (it can never be accepted), so later runs pass it by."""
+    if delivery_version(folder) in versions.rejected_sha:
+        return
+    try:
+        load_delivery(conn, folder, report)
+    except DeliveryRejected as rejected:
+        report.rejected = report.rejected or DeliveryRejected(
+            rejected.delivery_date, rejected.first, rejected.total, blocks_later=False)
+
+
+def load_delivery(conn: psycopg.Connection, folder: Path, report: LoadReport | None = None) -> int:
     """Check and load one delivery atomically; return rows loaded or raise DeliveryRejected."""
-    checked = check_delivery(folder)
     with conn.transaction():
-        if checked.ok:
-            checked.violations.extend(_cross_delivery_duplicates(conn, checked))
+        checked = _check_with_warehouse(conn, folder)
         if not checked.ok:
             _record_rejection(conn, checked)
+        unexpected = record_unexpected_files(conn, checked)
+    if report is not None:
+        report.unexpected_files += unexpected
     if not checked.ok:
         raise DeliveryRejected(checked.delivery_date, checked.violations, len(checked.violations))
     with conn.transaction():
         return _copy_delivery(conn, checked)
+
+
+def _check_with_warehouse(conn: psycopg.Connection, folder: Path) -> CheckedDelivery:
+    """The contract checks of the files, then those that need the warehouse's state."""
+    day, cutover = delivery_date_of(folder), cutover_day(conn)
+    if cutover is not None and day < cutover:  # not even read: it can never be accepted
+        reason = (f"dated before the warehouse's cut-over delivery {cutover:%Y%m%d}: "
+                  "no delivery before the cut-over is ever accepted")
+        violation = Violation(folder.name, None, None, None, reason)
+        return CheckedDelivery(day, folder, delivery_version(folder), {}, [violation])
+    checked = check_delivery(folder)
+    if cutover is not None and day > cutover:
+        checked.violations.extend(_opening_rows_after_cutover(checked, cutover))
+    if checked.ok:
+        checked.violations.extend(_cross_delivery_duplicates(conn, checked))
+    return checked
+
+
+def _opening_rows_after_cutover(checked: CheckedDelivery, cutover: date) -> list[Violation]:
+    """OPENING-type rows are the cut-over's state: no delivery after it carries them."""
+    found = []
+    for spec in FILES:
+        parsed = checked.files.get(spec.name)
+        if spec.opening_column is None or parsed is None:
+            continue
+        position = spec.column_names.index(spec.opening_column)
+        found += [Violation(spec.name, line, spec.opening_column, row[position],
+                            f"{row[position]} rows belong to the cut-over delivery {cutover:%Y%m%d} only")
+                  for row, line in zip(parsed.rows, parsed.line_numbers) if row[position] in spec.opening_codes]
+    return found
 
 
 def _cross_delivery_duplicates(conn: psycopg.Connection, checked: CheckedDelivery) -> list[Violation]:
@@ -241,9 +333,14 @@ def _copy_delivery(conn: psycopg.Connection, checked: CheckedDelivery) -> int:
 
 
 def waiting_deliveries(conn: psycopg.Connection, landing: Path) -> list[date]:
-    """Complete deliveries of the landing area not loaded (yet): behind a rejection or a missing day."""
+    """Complete deliveries of the landing area not loaded (yet): behind a rejection or a missing day.
+
+    One dated before the cut-over waits for nothing: it is rejected for good.
+    """
     loaded = {d for (d,) in conn.execute("select delivery_date from ops.deliveries where status = 'LOADED'")}
-    return [day for day, _ in complete_deliveries(landing) if day not in loaded]
+    cutover = cutover_day(conn)
+    return [day for day, _ in complete_deliveries(landing)
+            if day not in loaded and (cutover is None or day >= cutover)]
 
 
 def mark_built(conn: psycopg.Connection, up_to_load_id: int | None) -> int:

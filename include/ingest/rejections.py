@@ -30,15 +30,26 @@ class Rejection:
         return f"rejected:{self.delivery_date.isoformat()}:{self.manifest_sha256[:16]}"
 
 
+# the cut-over: the first delivery the warehouse loaded (its day stays the cut-over when re-sent)
+_CUTOVER_SQL = "select min(delivery_date) from ops.deliveries where status in ('LOADED', 'SUPERSEDED')"
 _REJECTION_COLUMNS = "d.load_id, d.delivery_date, d.manifest_sha256, d.violation_count, d.message"
 
 
+def cutover_day(conn: psycopg.Connection) -> date | None:
+    """The day of the warehouse's cut-over delivery; None while nothing is loaded."""
+    return conn.execute(_CUTOVER_SQL).fetchone()[0]
+
+
 def blocking_rejection(conn: psycopg.Connection) -> Rejection | None:
-    """The rejected delivery version that later deliveries wait for (none once it is re-sent)."""
+    """The rejected delivery version that later deliveries wait for (none once it is re-sent).
+
+    A delivery dated before the cut-over is rejected for good and blocks nothing.
+    """
     row = conn.execute(
         f"select {_REJECTION_COLUMNS} from ops.deliveries d where d.status = 'REJECTED' and not exists ("
         "select 1 from ops.deliveries l where l.delivery_date = d.delivery_date and l.status = 'LOADED' "
-        "and l.load_id > d.load_id) order by d.delivery_date, d.load_id desc limit 1").fetchone()
+        f"and l.load_id > d.load_id) and d.delivery_date >= coalesce(({_CUTOVER_SQL}), d.delivery_date) "
+        "order by d.delivery_date, d.load_id desc limit 1").fetchone()
     return Rejection(*row) if row else None
 
 
@@ -53,6 +64,7 @@ def stored_rejection(conn: psycopg.Connection, day: date, manifest_sha256: str) 
 
 def first_violations(conn: psycopg.Connection, rejection: Rejection,
                      limit: int = SHOWN_VIOLATIONS) -> list[Violation]:
+    """The first recorded violations; a Violation masks its value again (rows of earlier releases)."""
     rows = conn.execute(
         "select file_name, line_no, column_name, value, reason from ops.rejections where load_id = %s "
         "order by rejection_id limit %s", (rejection.load_id, limit)).fetchall()

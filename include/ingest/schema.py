@@ -4,6 +4,7 @@ from __future__ import annotations
 import psycopg
 
 from include.ingest.contract import FILES, raw_table_ddl
+from include.warehouse import roles
 
 OPS_DDL = """
 create schema if not exists ops;
@@ -41,6 +42,23 @@ create table if not exists ops.rejections (
   recorded_at    timestamptz not null default now()
 );
 create index if not exists rejections_by_load on ops.rejections (load_id);
+
+-- entries of the landing area that are not deliveries (not a YYYYMMDD folder): listed once per
+-- warehouse, so a nightly run does not warn about the same name forever (include.ingest.loader)
+create table if not exists ops.ignored_landing_entries (
+  name           text primary key,
+  reason         text not null,
+  first_seen_at  timestamptz not null default now()
+);
+
+-- files in a delivery folder that the contract does not name: reported, not loaded (include.ingest.notices)
+create table if not exists ops.unexpected_files (
+  delivery_date    date not null,
+  manifest_sha256  text not null,
+  name             text not null,
+  found_at         timestamptz not null default now(),
+  primary key (delivery_date, manifest_sha256, name)
+);
 
 -- one row per pipeline run step, for operators
 create table if not exists ops.pipeline_runs (
@@ -116,8 +134,9 @@ def raw_ddl() -> str:
 
 
 def ensure_schemas(conn: psycopg.Connection) -> None:
-    """Create raw and ops objects if missing (safe to run on every start)."""
+    """Create raw and ops objects if missing, and the roles with their grants (safe to run on every start)."""
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(424242)")  # concurrent first starts
         conn.execute(OPS_DDL)
         conn.execute(raw_ddl())
+        roles.ensure_roles(conn)

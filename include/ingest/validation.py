@@ -7,6 +7,7 @@ rejects the whole delivery; the caller decides what to do with the result.
 from __future__ import annotations
 
 import csv
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,7 +26,8 @@ from include.ingest.extract_files import (
     DecodedFile,
     UndecodableFile,
     decode,
-    file_sha256,
+    entry_digest,
+    entry_kind,
     records,
 )
 
@@ -34,6 +36,8 @@ DATE_RE = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 INT_RE = re.compile(r"\A-?[0-9]+\Z")
 DEC_RE = re.compile(r"\A-?[0-9]+(\.[0-9]+)?\Z")
 BIGINT_MAX = 2**63 - 1  # the raw tables' integer type
+HEADER_NAME_RE = re.compile(r"\A[A-Za-z_][A-Za-z0-9_]{0,39}\Z")  # what a column name looks like
+SHOWN_HEADER_NAMES = 5
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,12 @@ class Violation:
     column: str | None
     value: str | None
     reason: str
+
+    def __post_init__(self) -> None:
+        """Every place a violation goes (ops.rejections, log lines, the exception, the operator
+        e-mail) takes its value from here: PII stays in raw and staging, so a personal column's
+        value is masked (12********, 한*****) and any value is cut to a readable length."""
+        object.__setattr__(self, "value", contract.shown_value(self.file, self.column, self.value))
 
     def __str__(self) -> str:
         where = self.file + (f":{self.line}" if self.line else "")
@@ -68,6 +78,7 @@ class CheckedDelivery:
     manifest_sha256: str
     files: dict[str, ParsedFile]
     violations: list[Violation]
+    unexpected: list[str] = field(default_factory=list)  # files not of the contract: reported, not loaded
 
     @property
     def ok(self) -> bool:
@@ -75,13 +86,22 @@ class CheckedDelivery:
 
 
 def delivery_date_of(folder: Path) -> date | None:
-    name = folder.name
-    if len(name) != 8 or not name.isdigit():
-        return None
-    try:
-        return date(int(name[:4]), int(name[4:6]), int(name[6:]))
-    except ValueError:
-        return None
+    return contract.delivery_date_of_name(folder.name)
+
+
+def delivery_version(folder: Path) -> str:
+    """Names a delivery version: its manifest's SHA-256 (a folder that is a link: the link's)."""
+    if folder.is_symlink():
+        return entry_digest(folder)
+    return entry_digest(folder / MANIFEST_FILE)
+
+
+def shown_header(names: list[str]) -> str:
+    """Header names for a reason: a header that is really a data row must not echo its values."""
+    shown = [n if HEADER_NAME_RE.match(n) else contract.mask(contract.cut(n, 40), 1)
+             for n in names[:SHOWN_HEADER_NAMES]]
+    more = f" (+{len(names) - SHOWN_HEADER_NAMES} more)" if len(names) > SHOWN_HEADER_NAMES else ""
+    return f"{shown}{more}"
 
 
 # --- manifest ----------------------------------------------------------------------------
@@ -106,12 +126,13 @@ def read_manifest(folder: Path, violations: list[Violation]) -> dict[str, Manife
         violations.append(Violation(MANIFEST_FILE, None, None, None, f"malformed CSV: {exc}"))
         return {}
     if not parsed or tuple(parsed[0][1]) != MANIFEST_HEADER:
-        got = ",".join(parsed[0][1]) if parsed else ""
-        violations.append(Violation(MANIFEST_FILE, 1, None, got, f"header must be {','.join(MANIFEST_HEADER)}"))
+        got = shown_header(parsed[0][1]) if parsed else "nothing"
+        violations.append(Violation(MANIFEST_FILE, 1, None, None,
+                                    f"header must be {','.join(MANIFEST_HEADER)}, got {got}"))
         return {}
     for line, fields in parsed[1:]:
         if len(fields) != 4:
-            violations.append(Violation(MANIFEST_FILE, line, None, ",".join(fields), "expected 4 fields"))
+            violations.append(Violation(MANIFEST_FILE, line, None, None, f"expected 4 fields, got {len(fields)}"))
             continue
         name, rows, amount, sha = fields
         if name not in contract.FILES_BY_NAME:
@@ -155,6 +176,8 @@ def parse_value(col: Column, value: str, delivery_date: date):
     if col.type == contract.DECIMAL:
         if not DEC_RE.match(value):
             raise BadValue("not a decimal")
+        if len(value.partition(".")[2]) > contract.DECIMAL_PLACES:
+            raise BadValue(f"more than {contract.DECIMAL_PLACES} digits after the point (not rounded)")
         return Decimal(value)
     return value
 
@@ -179,6 +202,8 @@ def check_value(col: Column, value, delivery_date: date) -> str | None:
         return f"must equal the delivery date {delivery_date.isoformat()}"
     if col.check_digit and not contract.business_reg_no_is_valid(value):
         return "not a valid 사업자등록번호 (10 digits with check digit)"
+    if col.identifier and value != value.strip():
+        return "id has leading or trailing spaces (ids are compared exactly)"
     return None
 
 
@@ -205,6 +230,8 @@ def _suspects(col: Column, values: tuple[str, ...], delivery_date: date) -> list
         return [i for i, v in enumerate(values) if v and not plausible(v)]
     if col.type in (contract.DECIMAL, contract.DATE):
         return [i for i, v in enumerate(values) if v]  # few such columns: check each value fully
+    if col.identifier:
+        return [i for i, v in enumerate(values) if v != v.strip()]
     return []
 
 
@@ -282,16 +309,16 @@ def check_file(spec: FileSpec, decoded: DecodedFile, delivery_date: date,
         dupes = {h for h in header if header.count(h) > 1}
         if missing or extra or dupes:
             reason = "header does not match the contract:" + (
-                f" missing {missing}" if missing else "") + (f" unexpected {extra}" if extra else "") + (
-                f" duplicated {sorted(dupes)}" if dupes else "")
-            violations.append(Violation(spec.name, 1, None, ",".join(header), reason))
+                f" missing {missing}" if missing else "") + (f" unexpected {shown_header(extra)}" if extra else "") + (
+                f" duplicated {shown_header(sorted(dupes))}" if dupes else "")
+            violations.append(Violation(spec.name, 1, None, None, reason))
             parsed.well_formed = False
             return parsed
         positions = [header.index(c) for c in spec.column_names]
         for line, fields in it:
             parsed.data_records += 1
-            if len(fields) != len(header):
-                violations.append(Violation(spec.name, line, None, ",".join(fields)[:200],
+            if len(fields) != len(header):  # the row is not echoed: its fields may be personal
+                violations.append(Violation(spec.name, line, None, None,
                                             f"has {len(fields)} fields, header has {len(header)}"))
                 continue
             parsed.rows.append([fields[p] for p in positions])
@@ -344,18 +371,45 @@ def check_against_manifest(spec: FileSpec, parsed: ParsedFile, entry: ManifestLi
                                     f"must be 0 for {spec.name}"))
 
 
+def check_entries(folder: Path) -> tuple[list[Violation], list[str]]:
+    """The folder's entries, none of them read or followed: a contract file missing or not a
+    regular file, and any link, fifo or device, are violations; other files and folders are
+    unexpected (reported, not loaded)."""
+    violations, unexpected = [], []
+    for name in contract.DELIVERY_FILES:
+        kind = entry_kind(folder / name)
+        if kind is None:
+            violations.append(Violation(name, None, None, None, "file missing from the delivery"))
+        elif kind != "regular file":
+            violations.append(Violation(name, None, None, None, f"is a {kind}, not a regular file: not read"))
+    for name in sorted(os.listdir(folder)):
+        kind = entry_kind(folder / name)
+        if name in contract.DELIVERY_FILES or kind is None:
+            continue
+        if kind in ("regular file", "folder"):
+            unexpected.append(name)
+        else:
+            violations.append(Violation(contract.cut(name), None, None, None,
+                                        f"is a {kind} inside the delivery folder: not read "
+                                        "(a delivery holds regular files only)"))
+    return violations, unexpected
+
+
 def check_delivery(folder: Path) -> CheckedDelivery:
     delivery_date = delivery_date_of(folder)
     assert delivery_date is not None, folder
-    violations: list[Violation] = []
-    manifest_sha = file_sha256(folder / MANIFEST_FILE)
-    manifest = read_manifest(folder, violations)
+    version = delivery_version(folder)
+    if folder.is_symlink():
+        reason = "the delivery folder is a symbolic link: not read (a delivery is a folder of regular files)"
+        return CheckedDelivery(delivery_date, folder, version, {}, [Violation(folder.name, None, None, None, reason)])
+    violations, unexpected = check_entries(folder)
+    readable = {name for name in contract.DELIVERY_FILES if entry_kind(folder / name) == "regular file"}
+    manifest = read_manifest(folder, violations) if MANIFEST_FILE in readable else {}
     files: dict[str, ParsedFile] = {}
     for spec in FILES:
         path = folder / spec.name
-        if not path.is_file():
-            violations.append(Violation(spec.name, None, None, None, "file missing from the delivery"))
-            continue
+        if spec.name not in readable:
+            continue  # reported by check_entries
         try:
             decoded = decode(path)
         except UndecodableFile as exc:
@@ -365,4 +419,4 @@ def check_delivery(folder: Path) -> CheckedDelivery:
         files[spec.name] = parsed
         if spec.name in manifest:
             check_against_manifest(spec, parsed, manifest[spec.name], violations)
-    return CheckedDelivery(delivery_date, folder, manifest_sha, files, violations)
+    return CheckedDelivery(delivery_date, folder, version, files, violations, unexpected)

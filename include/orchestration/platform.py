@@ -10,6 +10,12 @@ The embedded PostgreSQL holds the warehouse (database cgf) and Airflow's metadat
 airflow); CGF_WAREHOUSE_URL / CGF_AIRFLOW_DB_URL point either elsewhere. Secrets (the broker's
 password, Airflow's JWT and API keys, the admin password unless CGF_AIRFLOW_ADMIN_PASSWORD is set)
 are generated once and kept in var/platform/secrets.json, readable by the owner only.
+
+Ports, all from CGF_AIRFLOW_PORT (P, default 8080), so that one setting moves the whole platform
+(beside another one, or in the tests): P the api-server and P+1 the scheduler's health check, on
+127.0.0.1; P+2 the triggerer's log server, P+3 and P+4 the log servers of worker-1 and worker-2, on
+every interface (Airflow binds them so; they answer only requests signed with the platform's JWT
+secret). CGF_REDIS_PORT (default 56379) is the broker's, on 127.0.0.1.
 """
 from __future__ import annotations
 
@@ -27,12 +33,14 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
+
 from include.orchestration import airflow_env
 from include.warehouse import db, embedded, settings
 
 WORKERS = ("worker-1", "worker-2")
-WORKER_LOG_PORT = 8795  # + index: the triggerer's log server keeps Airflow's 8794
-SCHEDULER_HEALTH_PORT = 8974
+# offsets from CGF_AIRFLOW_PORT (see the module's docstring)
+SCHEDULER_HEALTH_OFFSET, TRIGGER_LOG_OFFSET, WORKER_LOG_OFFSET = 1, 2, 3  # worker i: WORKER_LOG_OFFSET + i
 READY_TIMEOUT_S = 240
 AIRFLOW = str(Path(sys.executable).parent / "airflow")  # the venv's, activated or not
 
@@ -45,6 +53,10 @@ def api_url() -> str:
     return f"http://127.0.0.1:{settings.airflow_port()}"
 
 
+def scheduler_health_url() -> str:
+    return f"http://127.0.0.1:{settings.airflow_port() + SCHEDULER_HEALTH_OFFSET}/health"
+
+
 def worker_hostname() -> str:
     """Airflow's hostname_callable: a worker's own name, so each task instance says who ran it."""
     return os.environ.get("CGF_WORKER_NAME") or socket.getfqdn()
@@ -55,6 +67,7 @@ class Process:
     name: str
     argv: list[str]
     env: dict[str, str] = field(default_factory=dict)
+    log_start: int = 0  # where the lines of this start begin: a process started again appends to its log
 
     @property
     def pid_file(self) -> Path:
@@ -65,12 +78,27 @@ class Process:
         return platform_dir() / f"{self.name}.log"
 
     def pid(self) -> int | None:
+        """The process of the pid file while it runs; None once it has ended, even when its number
+        has gone to another process since (one started after the file was written: not ours)."""
         try:
             pid = int(self.pid_file.read_text())
-            os.kill(pid, 0)
-            return pid
-        except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
+            if not _running(pid):
+                return None
+            started, written = psutil.Process(pid).create_time(), self.pid_file.stat().st_mtime
+        except (FileNotFoundError, ValueError, psutil.Error):
             return None
+        return pid if started < written + 2 else None  # + 2: create_time counts from a boot time in whole seconds
+
+
+def _running(pid: int) -> bool:
+    """The process exists and is not a zombie. A child of this very process (`up` and `down` in
+    one process, as in the tests) stays a zombie once it has ended, until reaped: it is reaped here."""
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 # --- secrets -------------------------------------------------------------------------------------
@@ -122,8 +150,9 @@ def _redis_binary() -> str:
         return found
 
 
-def airflow_environment(warehouse_url: str) -> dict[str, str]:
-    """The environment every Airflow process of the platform shares."""
+def airflow_environment(warehouse_url: str, paused: bool = False) -> dict[str, str]:
+    """The environment every Airflow process of the platform shares (`paused`: DAGs new to the
+    metadata database start paused)."""
     keys = _secrets()
     meta = metadata_url(warehouse_url)
     broker = f"redis://:{keys['redis_password']}@127.0.0.1:{settings.redis_port()}/0"
@@ -145,9 +174,16 @@ def airflow_environment(warehouse_url: str) -> dict[str, str]:
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(_passwords_file()),
         "AIRFLOW__CORE__HOSTNAME_CALLABLE": "include.orchestration.platform.worker_hostname",
-        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+        # a parse without Cosmos's cache runs `dbt ls`: ~8 s on an idle 2-core machine, more than
+        # Airflow's 30 s on a busy one (the DAG then fails to load until the next parse, 30 s later)
+        "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "120",
+        "AIRFLOW__DAG_PROCESSOR__DAG_FILE_PROCESSOR_TIMEOUT": "150",
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": str(paused),
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "True",
-        "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT": str(SCHEDULER_HEALTH_PORT),
+        "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_HOST": "127.0.0.1",
+        "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT":
+            str(settings.airflow_port() + SCHEDULER_HEALTH_OFFSET),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(settings.airflow_port() + TRIGGER_LOG_OFFSET),
         "CGF_WAREHOUSE_URL": warehouse_url,
         "CGF_LANDING_DIR": str(settings.landing_dir()),
         "AIRFLOW_CONN_CGF_WAREHOUSE": db.airflow_connection_uri(warehouse_url),
@@ -162,8 +198,8 @@ def airflow_environment(warehouse_url: str) -> dict[str, str]:
         os.environ.update(saved)
 
 
-def processes(warehouse_url: str) -> list[Process]:
-    env = airflow_environment(warehouse_url)
+def processes(warehouse_url: str, paused: bool = False) -> list[Process]:
+    env = airflow_environment(warehouse_url, paused)
     redis_dir = platform_dir() / "redis"
     redis_dir.mkdir(parents=True, exist_ok=True)
     procs = [
@@ -181,7 +217,8 @@ def processes(warehouse_url: str) -> list[Process]:
                                     "--concurrency", "2"],
                              {**env, "CGF_WORKER_NAME": name, "TMPDIR": str(scratch / "tmp"),
                               "AIRFLOW__COSMOS__CACHE_DIR": str(scratch / "cosmos_cache"),
-                              "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(WORKER_LOG_PORT + index)}))
+                              "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT":
+                                  str(settings.airflow_port() + WORKER_LOG_OFFSET + index)}))
     return procs
 
 
@@ -189,6 +226,7 @@ def _spawn(proc: Process) -> None:
     if "TMPDIR" in proc.env:  # a worker's scratch folder
         Path(proc.env["TMPDIR"]).mkdir(parents=True, exist_ok=True)
     with open(proc.log_file, "ab") as log:
+        proc.log_start = log.tell()
         child = subprocess.Popen(proc.argv, env=proc.env or None, stdout=log, stderr=subprocess.STDOUT,
                                  stdin=subprocess.DEVNULL, start_new_session=True, cwd=settings.PROJECT_ROOT)
     proc.pid_file.write_text(str(child.pid))
@@ -205,7 +243,12 @@ def _http_ok(url: str) -> bool:
 
 
 def _log_says(proc: Process, text: str) -> bool:
-    return proc.log_file.exists() and text in proc.log_file.read_text(errors="replace")
+    """The log says `text` since the process was started (not in the lines of an earlier start)."""
+    if not proc.log_file.exists():
+        return False
+    with open(proc.log_file, "rb") as log:
+        log.seek(proc.log_start)
+        return text in log.read().decode(errors="replace")
 
 
 def _job_alive(meta_url: str, job_type: str) -> bool:
@@ -226,7 +269,7 @@ def is_ready(proc: Process, meta_url: str) -> bool:
     if proc.name == "api-server":
         return _http_ok(f"{api_url()}/api/v2/monitor/health")
     if proc.name == "scheduler":
-        return _http_ok(f"http://127.0.0.1:{SCHEDULER_HEALTH_PORT}/health")
+        return _http_ok(scheduler_health_url())
     if proc.name == "dag-processor":
         return _job_alive(meta_url, "DagProcessorJob")
     if proc.name == "triggerer":
@@ -261,19 +304,25 @@ def _warehouse() -> str:
     return url
 
 
-def up() -> int:
+def up(unpause: bool = True) -> int:
+    """Starts what is not running yet, and waits until all of it is ready.
+
+    unpause=False leaves cgf_nightly paused (a new DAG starts paused): the scheduler creates no
+    run of its own until the DAG is unpaused, so that a caller (the tests) can trigger one first.
+    """
     platform_dir().mkdir(parents=True, exist_ok=True)
     warehouse_url = _warehouse()
     db.ensure_database(warehouse_url)
     meta = metadata_url(warehouse_url)
     db.ensure_database(meta)
-    procs = processes(warehouse_url)
+    procs = processes(warehouse_url, paused=not unpause)
     redis, airflow_procs = procs[0], procs[1:]
     if redis.pid() is None:
         _spawn(redis)
-    print("[cgf] migrating Airflow's metadata database …", flush=True)
-    subprocess.run([AIRFLOW, "db", "migrate"], env=airflow_procs[0].env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if any(p.pid() is None for p in airflow_procs if p.name not in WORKERS):  # else it is migrated already
+        print("[cgf] migrating Airflow's metadata database …", flush=True)
+        subprocess.run([AIRFLOW, "db", "migrate"], env=airflow_procs[0].env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for proc in airflow_procs:
         if proc.pid() is None:
             _spawn(proc)
@@ -281,7 +330,8 @@ def up() -> int:
         else:
             print(f"[cgf] {proc.name} already running (pid {proc.pid()})", flush=True)
     _wait_ready(procs, meta)
-    _unpause(airflow_procs[0].env)
+    if unpause:
+        _unpause(airflow_procs[0].env)
     where = ("CGF_AIRFLOW_ADMIN_PASSWORD" if settings.airflow_admin_password()
              else f"admin_password in {platform_dir() / 'secrets.json'}")
     print(f"[cgf] ready: {api_url()} (user admin, password: {where})")
@@ -308,10 +358,10 @@ def down() -> int:
             running[pid_file.stem] = pid
             _signal_group(pid, signal.SIGTERM)
     deadline = time.monotonic() + 30  # Celery's warm shutdown lets a running task finish its step
-    while time.monotonic() < deadline and any(_group_alive(pid) for pid in running.values()):
+    while time.monotonic() < deadline and any(session_members(pid) for pid in running.values()):
         time.sleep(0.5)
     for pid in running.values():
-        _signal_group(pid, signal.SIGKILL)
+        kill_session(pid)
     for pid_file in platform_dir().glob("*.pid"):
         pid_file.unlink()
     stopped = [f"{name} ({pid})" for name, pid in running.items()]
@@ -329,12 +379,25 @@ def _signal_group(pid: int, signum: int) -> None:
         os.killpg(pid, signum)
 
 
-def _group_alive(pid: int) -> bool:
-    try:
-        os.killpg(pid, 0)
-        return True
-    except ProcessLookupError:
-        return False
+def session_members(sid: int) -> list[int]:
+    """The running processes of a platform process's session (it leads one: see _spawn), whatever
+    their process group: Airflow runs each task in a group of its own, out of reach of killpg."""
+    members = []
+    for pid in psutil.pids():
+        with contextlib.suppress(OSError):
+            if os.getsid(pid) == sid and _running(pid):
+                members.append(pid)
+    return members
+
+
+def kill_session(sid: int) -> None:
+    """SIGKILL a platform process with everything it started (a worker with its tasks and their dbt),
+    all stopped first, as a machine would end: none sees another die and reports it."""
+    members = session_members(sid)
+    for signum in (signal.SIGSTOP, signal.SIGKILL):
+        for pid in members:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signum)
 
 
 def status() -> int:

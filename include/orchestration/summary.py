@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
 from include.ingest.loader import waiting_deliveries
 from include.ingest.rejections import blocking_rejection
-from include.warehouse import db, settings
+from include.warehouse import db, embedded, settings
 
 ALERT_LINES = 5  # waiting alerts listed one by one; the rest counted
 FAILED_SHOWN = 3  # failed expectations named
@@ -107,20 +106,17 @@ def _alerts(conn: psycopg.Connection) -> list[str]:
     return lines
 
 
-def shown_url(url: str) -> str:
-    """The URL without its password (the summary is printed and logged)."""
-    parts = urlsplit(url)
-    if not parts.password:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-    return urlunsplit(parts._replace(netloc=netloc))
+def how_to_connect_and_stop(url: str, is_embedded: bool) -> list[str]:
+    """The closing lines: how to reach the warehouse, and how to stop the embedded server.
 
-
-def how_to_connect_and_stop(url: str, embedded: bool) -> list[str]:
-    """The closing lines: how to reach the warehouse, and how to stop the embedded server."""
-    if not embedded:
-        return [f"connect: psql {shown_url(url)}  (CGF_WAREHOUSE_URL: a server of yours, nothing to stop)"]
+    Never a password: the embedded superuser's is named by its file (psql reads it from PGPASSFILE).
+    """
+    if not is_embedded:
+        return [f"connect: psql {db.shown_url(url)}  (CGF_WAREHOUSE_URL: a server of yours, nothing to stop)"]
     env = " ".join(f"{name}={os.environ[name]}" for name in ("CGF_HOME", "CGF_PGDATA", "CGF_PG_PORT")
                    if os.environ.get(name))
-    return [f"connect: psql {url}  (the embedded PostgreSQL keeps running for your queries)",
+    password_file = embedded.pgpass_file(settings.embedded_pgdata(), embedded.EMBEDDED_USER)
+    return [f"password: export PGPASSFILE={password_file}  (analysts: make analyst-login)",
+            f"connect: psql {db.login_url(url, embedded.EMBEDDED_USER)}  "
+            "(the embedded PostgreSQL keeps running for your queries)",
             f"stop it: {env + ' ' if env else ''}make stop"]

@@ -1,7 +1,7 @@
 """The warehouse connection: an existing server (CGF_WAREHOUSE_URL) or the embedded default."""
 from __future__ import annotations
 
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 import psycopg
 
@@ -50,3 +50,19 @@ def airflow_connection_uri(url: str) -> str:
     password = f":{quote(parts['password'], safe='')}" if parts["password"] else ""
     return (f"postgres://{quote(parts['user'], safe='')}{password}@{parts['host']}:{parts['port']}"
             f"/{parts['dbname']}")
+
+
+def shown_url(url: str) -> str:
+    """The URL as printed or logged anywhere: its password replaced by `***` (the one masking)."""
+    parts = urlsplit(url)
+    if parts.password is not None:
+        user = f"{parts.username}:***@" if parts.username is not None else ":***@"
+        parts = parts._replace(netloc=user + parts.netloc.rsplit("@", 1)[1])
+    query = [(key, "***" if key == "password" else value) for key, value in parse_qsl(parts.query)]
+    return urlunsplit(parts._replace(query=urlencode(query, safe="*")))
+
+
+def login_url(url: str, user: str) -> str:
+    """The URL of the same database for another role, without a password (psql reads PGPASSFILE)."""
+    parts = url_parts(url)
+    return f"postgresql://{quote(user, safe='')}@{parts['host']}:{parts['port']}/{parts['dbname']}"

@@ -7,7 +7,7 @@ CGF_HOME           the project-local state folder (default: <repo>/var): pgdata,
                    the GX Data Docs (gx_data_docs/) and the logs of `cgf run` (logs/). The alert
                    outbox is in the warehouse (ops.alerts; `cgf outbox export DIR`).
 CGF_PG_PORT, CGF_PGDATA  port (default 55432) and data folder (default: <CGF_HOME>/pgdata) of
-                   the embedded PostgreSQL.
+                   the embedded PostgreSQL; its passwords beside it, in <pgdata>-secrets/ (mode 0600).
 CGF_VERBOSE        1: `cgf run` shows the full log (Airflow, dbt, Great Expectations) on the console
                    too, as `cgf run -v` does; by default it goes to <CGF_HOME>/logs/ only.
 CGF_EXPORT_DIR     where the yearly reports workbook is written (default: <CGF_HOME>/exports).
@@ -19,7 +19,8 @@ CGF_AUDIT_GROUP1_TO, CGF_AUDIT_GROUP2_TO  audit 20-6 recipients of group I and g
 CGF_ALERT_FROM     sender of the alerts when the smtp_default connection names none.
 CGF_DAG_START_DATE, CGF_RETRY_DELAY_SECONDS, CGF_DELIVERY_WAIT_SECONDS, CGF_DELIVERY_POKE_SECONDS
                    the nightly DAG's start date, retry delay and wait for the delivery.
-CGF_AIRFLOW_PORT   `cgf up`: port of Airflow's UI and REST API on 127.0.0.1 (default 8080).
+CGF_AIRFLOW_PORT   `cgf up`: port P of Airflow's UI and REST API on 127.0.0.1 (default 8080); the
+                   platform also takes P+1 (scheduler health) to P+4 (triggerer and worker log servers).
 CGF_AIRFLOW_ADMIN_PASSWORD  `cgf up`: the admin's password (default: generated once, kept in
                    <CGF_HOME>/platform/secrets.json, mode 0600).
 CGF_AIRFLOW_DB_URL `cgf up`: Airflow's metadata database (default: database airflow beside the

@@ -1,0 +1,136 @@
+"""The warehouse's roles and what each may read and write, created and granted by the migrations.
+
+  cgf_loader       writes raw and ops (the loader and the pipeline's bookkeeping)
+  cgf_transformer  dbt: reads raw, ops (deliveries) and reference, creates in reference (seeds),
+                   staging, intermediate and marts
+  cgf_analyst      reads marts and reference only (`make analyst-login` lets it log in)
+  cgf_operator     reads ops
+
+Roles belong to the whole PostgreSQL server, not to one database: two databases of one server
+migrating at once may both try to create a role (the second one's error is swallowed; advisory
+locks are per database). Schema grants cover what exists; `alter default privileges` covers the
+relations the pipeline's user creates later (the loader's tables, dbt's models and seeds), and
+dbt's `grants` config (dbt_project.yml) grants the same again on each relation dbt builds, so
+that dbt's own grant bookkeeping agrees with these.
+"""
+from __future__ import annotations
+
+import logging
+
+import psycopg
+from psycopg import errors, sql
+
+log = logging.getLogger(__name__)
+
+LOADER, TRANSFORMER, ANALYST, OPERATOR = "cgf_loader", "cgf_transformer", "cgf_analyst", "cgf_operator"
+ROLES = (LOADER, TRANSFORMER, ANALYST, OPERATOR)
+DBT_SCHEMAS = ("reference", "staging", "intermediate", "marts")  # dbt creates them too; grants need them now
+READS = {ANALYST: ("marts", "reference"), OPERATOR: ("ops",), TRANSFORMER: ("raw", "ops", "reference")}
+WRITES = {LOADER: ("raw", "ops")}
+CREATES_IN = {TRANSFORMER: DBT_SCHEMAS}  # dbt owns what it builds: the schema grant is enough
+TABLE_WRITES = "select, insert, update, delete, truncate"
+
+_said_no_roles = False  # the log says once per process that this warehouse's user may not create roles
+
+
+def ensure_roles(conn: psycopg.Connection) -> None:
+    """Create the roles and grant them their schemas (safe on every start, in the caller's transaction).
+
+    A user that may not create roles (CGF_WAREHOUSE_URL of a restricted account) gets a log line
+    once, and the pipeline goes on: the grants are made when a DBA has created the roles.
+    """
+    if may_create_roles(conn):
+        for role in ROLES:
+            _create_role(conn, role)
+    elif not all_roles_exist(conn):
+        _say_once(f"the warehouse user may not create roles: {', '.join(ROLES)} are missing and "
+                  "nothing is granted (a DBA creates them: include/warehouse/roles.py)")
+        return
+    if grants_in_place(conn):
+        return
+    try:
+        with conn.transaction():
+            for statement in grant_statements():
+                conn.execute(statement)
+    except errors.InsufficientPrivilege as refused:
+        _say_once(f"the warehouse user may not grant the roles their schemas: {refused}")
+
+
+def may_create_roles(conn: psycopg.Connection) -> bool:
+    return conn.execute("select rolsuper or rolcreaterole from pg_roles where rolname = current_user").fetchone()[0]
+
+
+def all_roles_exist(conn: psycopg.Connection) -> bool:
+    found = conn.execute("select count(*) from pg_roles where rolname = any(%s)", (list(ROLES),)).fetchone()[0]
+    return found == len(ROLES)
+
+
+def grants_in_place(conn: psycopg.Connection) -> bool:
+    """Whether the grants ran whole before in this database (they run in one transaction).
+
+    Checked rather than granted again on every start: `grant … on all tables` rewrites the
+    privileges of every relation, and would race dbt granting on the same relations.
+    """
+    pairs = [(schema, role) for role, schemas in [*READS.items(), *WRITES.items()] for schema in schemas]
+    creates = [(schema, role) for role, schemas in CREATES_IN.items() for schema in schemas]
+    defaults = conn.execute("""
+        select count(distinct (n.nspname, a.grantee))
+        from pg_default_acl as d
+        join pg_namespace as n on n.oid = d.defaclnamespace
+        cross join aclexplode(d.defaclacl) as a
+        join pg_roles as r on r.oid = a.grantee
+        where d.defaclrole = (select oid from pg_roles where rolname = current_user) and d.defaclobjtype = 'r'
+          and (n.nspname, r.rolname) in (select * from unnest(%s::text[], %s::text[]))""",
+        ([s for s, _ in pairs], [r for _, r in pairs])).fetchone()[0]
+    return defaults == len(pairs) and all(
+        conn.execute("select exists (select from pg_namespace where nspname = %s "
+                     "and has_schema_privilege(%s, oid, 'CREATE'))", (schema, role)).fetchone()[0]
+        for schema, role in creates)
+
+
+def _create_role(conn: psycopg.Connection, role: str) -> None:
+    """NOLOGIN: a role is a set of grants; `allow_login` lets one log in with a password."""
+    conn.execute(sql.SQL("""
+        do $$ begin
+          if not exists (select from pg_roles where rolname = {name}) then
+            create role {role} nologin;
+          end if;
+        exception when duplicate_object or unique_violation then null;  -- created meanwhile, elsewhere
+        end $$""").format(name=sql.Literal(role), role=sql.Identifier(role)))
+
+
+def grant_statements() -> list[sql.Composed]:
+    """Every grant, on what exists and on what the current user creates later in these schemas."""
+    statements = [sql.SQL("create schema if not exists {}").format(sql.Identifier(s)) for s in DBT_SCHEMAS]
+    for role, schemas in READS.items():
+        statements += [_in(schema, role, "grant usage on schema {schema} to {role}",
+                           "grant select on all tables in schema {schema} to {role}",
+                           "alter default privileges in schema {schema} grant select on tables to {role}")
+                       for schema in schemas]
+    for role, schemas in WRITES.items():
+        statements += [_in(schema, role, "grant usage, create on schema {schema} to {role}",
+                           f"grant {TABLE_WRITES} on all tables in schema {{schema}} to {{role}}",
+                           "grant usage, select on all sequences in schema {schema} to {role}",
+                           f"alter default privileges in schema {{schema}} grant {TABLE_WRITES} on tables to {{role}}",
+                           "alter default privileges in schema {schema} grant usage, select on sequences to {role}")
+                       for schema in schemas]
+    for role, schemas in CREATES_IN.items():
+        statements += [_in(schema, role, "grant usage, create on schema {schema} to {role}") for schema in schemas]
+    return statements
+
+
+def _in(schema: str, role: str, *templates: str) -> sql.Composed:
+    return sql.SQL(";\n").join(sql.SQL(t).format(schema=sql.Identifier(schema), role=sql.Identifier(role))
+                               for t in templates)
+
+
+def allow_login(conn: psycopg.Connection, role: str, password: str) -> None:
+    """Let a role log in with this password (the embedded server's analyst login)."""
+    conn.execute(sql.SQL("alter role {} login password {}").format(sql.Identifier(role), sql.Literal(password)))
+
+
+def _say_once(message: str) -> None:
+    global _said_no_roles
+    if not _said_no_roles:
+        log.warning(message)
+        _said_no_roles = True
