@@ -4,7 +4,7 @@
              the console gets one line per step and a summary, <CGF_HOME>/logs/ the full log
   generate   write the demo landing area (include.demo.generator's options)
   load       load pending deliveries without Airflow (for operators and benchmarks)
-  warehouse  start | stop | url of the embedded PostgreSQL
+  warehouse  start | stop | url of the embedded PostgreSQL; migrate, analyst-login, rekey (customer keys)
   docs       generate (and serve) the dbt docs of the marts
   summary    what the warehouse holds
   export     the yearly reports as an Excel workbook (CGF_EXPORT_DIR)
@@ -73,6 +73,7 @@ def _nightly(say, closing: list[str]) -> int:
     Returns the exit code (1: a delivery rejected, or the DAG run failed); `closing` gets the lines
     that end the run's output (how to connect and stop) as soon as the warehouse is up.
     """
+    from include.ingest.customer_key import secret_for
     from include.orchestration.dag_runner import night_after_latest_delivery, run_nightly
     from include.orchestration.summary import how_to_connect_and_stop, warehouse_summary
 
@@ -84,6 +85,7 @@ def _nightly(say, closing: list[str]) -> int:
     closing += how_to_connect_and_stop(url, embedded_warehouse)
     if _landing_is_empty():
         _generate_demo(say)
+    secret_for(settings.landing_dir())  # no customer-key secret for a real landing area: stop here, say why
     run_day = night_after_latest_delivery()
     say(f"running DAG cgf_nightly for the night of {run_day} (02:00 Asia/Seoul) …")
     result = run_nightly(run_day, progress=say)
@@ -120,12 +122,17 @@ def cmd_generate(args) -> int:
 
 
 def cmd_load(args) -> int:
+    from include.ingest.customer_key import CustomerKeySecretMissing
     from include.ingest.loader import load_landing
     from include.ingest.steps import print_progress
 
     landing = args.landing_dir or settings.landing_dir()
-    with db.connect() as conn:
-        report = load_landing(conn, landing, progress=print_progress)
+    try:
+        with db.connect() as conn:
+            report = load_landing(conn, landing, progress=print_progress)
+    except CustomerKeySecretMissing as missing:
+        print(f"[cgf] {missing}", file=sys.stderr)
+        return 1
     print(f"[cgf] loaded {len(report.loaded)} deliveries, {report.rows} rows; {report.already_loaded} already loaded")
     if report.rejected:
         print(f"[cgf] {report.rejected}", file=sys.stderr)
@@ -140,6 +147,8 @@ def cmd_warehouse(args) -> int:
         return _migrate_warehouse()
     if args.action == "analyst-login":
         return _analyst_login()
+    if args.action == "rekey":
+        return _rekey()
     url = embedded.start() if args.action == "start" else db.warehouse_url()
     print(url if args.with_password else db.shown_url(url))
     return 0
@@ -186,6 +195,41 @@ def _migrate_warehouse() -> int:
         ensure_schemas(conn)
     print(f"[cgf] warehouse schemas raw and ops and the roles are in place in {db.url_parts(url)['dbname']}")
     return 0
+
+
+REKEY_REBUILD = ["build", "--full-refresh", "--select", "stg_guarantee_events+"]
+
+
+def _rekey() -> int:
+    """Key rotation: every raw customer_key recomputed with the current CGF_CUSTOMER_KEY_SECRET, then
+    the models that carry it rebuilt in full (incremental ones would keep the old keys)."""
+    from include.ingest.customer_key import CustomerKeySecretMissing
+    from include.ingest.loader import rekey_warehouse
+
+    url = db.warehouse_url()
+    try:
+        with db.connect(url) as conn:
+            rows = rekey_warehouse(conn, settings.landing_dir())
+            built = db.relation_exists(conn, "staging.stg_guarantee_events")
+    except CustomerKeySecretMissing as missing:
+        print(f"[cgf] {missing}", file=sys.stderr)
+        return 1
+    print(f"[cgf] customer_key recomputed for {rows} raw.guarantees rows")
+    if built:
+        print(f"[cgf] rebuilding the models that carry it: dbt {' '.join(REKEY_REBUILD)}", flush=True)
+        return _dbt(url, REKEY_REBUILD)
+    return 0
+
+
+def _dbt(url: str, args: list[str]) -> int:
+    """dbt of the venv on the warehouse at `url`, with the project's profile."""
+    import subprocess
+
+    from include.transform.cosmos_dbt import dbt_env
+
+    flags = ["--project-dir", str(settings.DBT_PROJECT_DIR), "--profiles-dir", str(settings.DBT_PROJECT_DIR)]
+    return subprocess.run([str(Path(sys.executable).parent / "dbt"), *args, *flags],
+                          env={**os.environ, **dbt_env(url)}).returncode
 
 
 def cmd_platform(args) -> int:
@@ -322,12 +366,13 @@ def build_parser() -> argparse.ArgumentParser:
     load.set_defaults(func=cmd_load)
     wh = sub.add_parser("warehouse", help="start or stop the embedded PostgreSQL, or print the warehouse URL",
                         description="The embedded PostgreSQL of <CGF_HOME>/pgdata on 127.0.0.1:CGF_PG_PORT.")
-    wh.add_argument("action", choices=["start", "stop", "url", "migrate", "analyst-login"],
+    wh.add_argument("action", choices=["start", "stop", "url", "migrate", "analyst-login", "rekey"],
                     help="start: start it (created the first time) and print its URL; stop: stop it (`make stop`); "
                          "url: print the URL every command uses (CGF_WAREHOUSE_URL, else the embedded one); "
                          "migrate: create the warehouse database, its raw and ops schemas and its roles if "
                          "missing; analyst-login: print how an analyst logs in as cgf_analyst "
-                         "(`make analyst-login`)")
+                         "(`make analyst-login`); rekey: recompute every raw customer_key with the current "
+                         "CGF_CUSTOMER_KEY_SECRET and rebuild the models that carry it (key rotation)")
     wh.add_argument("--with-password", action="store_true",
                     help="start, url: print the URL with its password (for scripts; shown URLs hide it)")
     wh.set_defaults(func=cmd_warehouse)

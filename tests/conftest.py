@@ -32,6 +32,10 @@ TEST_PORT = int(os.environ.get("CGF_TEST_PG_PORT", "55433")) + 10 * WORKER_INDEX
 _SERVER_URL = os.environ.get("CGF_WAREHOUSE_URL")
 
 
+# the customer-key secret of the landing areas the tests write (not the generator's: those need one);
+# the demo warehouse is built without it, as `make run` builds the demo (tests/test_customer_key.py)
+os.environ.setdefault("CGF_CUSTOMER_KEY_SECRET", "cgf-test-session-customer-key-secret")
+
 # names the databases of this session, which are dropped when it ends (test modules that import
 # make_database get their own copy of this module: the token lives in the environment)
 SESSION_TOKEN = os.environ.setdefault("CGF_TEST_SESSION", uuid.uuid4().hex[:6])
@@ -105,6 +109,7 @@ def demo_warehouse(server_url, demo_landing, airflow_db, tmp_path_factory) -> di
 
     Shared by the modules that read the built marts (acceptance figures, export, forecast, council
     report): each full build costs a minute of both cores. A test that changes it puts it back.
+    Built without CGF_CUSTOMER_KEY_SECRET: its customer keys use the demo secret.
     Returns the URL and the folder the nightly export_workbook task wrote to.
     """
     from include.orchestration.dag_runner import run_nightly
@@ -116,6 +121,7 @@ def demo_warehouse(server_url, demo_landing, airflow_db, tmp_path_factory) -> di
         mp.setenv("CGF_LANDING_DIR", str(demo_landing))
         mp.setenv("CGF_EXPORT_DIR", str(nightly_exports))
         mp.setenv("CGF_RETRY_DELAY_SECONDS", "1")
+        mp.delenv("CGF_CUSTOMER_KEY_SECRET")  # the demo as `make run` builds it: the demo secret
         result = run_nightly()
     assert result.succeeded, result
     return {"url": url, "nightly_exports": nightly_exports}

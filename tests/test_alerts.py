@@ -1,10 +1,12 @@
 """Alerts end to end: the real DAG (dag.test), real PostgreSQL, a real SMTP server (aiosmtpd).
 
 The breach scenario of the generator pushes the operating multiple over 9× and then over 10×
-in 2021's first quarter; the tests load it in two nights and count what arrives.
+in 2021's first quarter; the tests load it in two nights and count what arrives: WARN, then
+PROJECTED (the forecast sees 10× coming) before the first BREACH day, then BREACH, and no flapping.
 """
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass
 from datetime import date
@@ -69,6 +71,36 @@ def copy_deliveries(source: Path, target: Path, through: date) -> None:
             shutil.copytree(folder, target / folder.name)
 
 
+def states_of(risk: list) -> list[str]:
+    """The state of each risk mail, in the order they arrived (from the subject's "(STATE)")."""
+    return [re.search(r"\((OK|WARN|PROJECTED|BREACH|LEGAL)\)", r.subject).group(1) for r in risk]
+
+
+def flaps(risk: list, k: int = 5) -> list[tuple[str, str]]:
+    """Step downs followed by a step up again less than K days later (the subject's since-date)."""
+    severity = ["OK", "WARN", "PROJECTED", "BREACH", "LEGAL"].index
+    mails = [(severity(state), date.fromisoformat(re.search(r"since (\S+)\)", r.subject).group(1)), r.subject)
+             for state, r in zip(states_of(risk), risk, strict=True)]
+    return [(down, up) for (x, _, _), (y, since, down), (z, again, up) in zip(mails, mails[1:], mails[2:])
+            if y < x and z > y and (again - since).days < k]
+
+
+def assert_projected_mail(env: AlertEnv, mail) -> tuple[date, date]:
+    """The PROJECTED mail names the outlook's first date above 10× and the basic assets to add: (since, projected)."""
+    text = mail.part("text/plain")
+    as_of = date.fromisoformat(re.search(r"Forecast as of: (\S+)", text).group(1))
+    [(first_breach, needed, year_end)] = env.query(
+        "select first_breach_date, assets_needed_policy_krw, year_end_date from marts.rpt_operating_multiple_outlook "
+        "where as_of_date = %s and scenario_code = 'BASELINE'", as_of)
+    assert "보증운용배수 10배 초과 예상 (PROJECTED)" in mail.subject
+    assert f"{first_breach:%Y-%m-%d} 초과 예상" in mail.subject
+    assert f"초과 예상일 / Projected first date above the policy limit: {first_breach:%Y-%m-%d}" in text
+    assert f"Basic assets to add by {year_end:%Y-%m-%d}: {round(needed / 1_000_000):,}백만원" in text
+    assert mail.images()[0].get_content()[:8] == b"\x89PNG\r\n\x1a\n"
+    since = date.fromisoformat(re.search(r"since (\S+)\)", mail.subject).group(1))
+    return since, first_breach
+
+
 def first_day(env: AlertEnv, condition: str) -> date:
     return env.query(f"select min(as_of_date) from marts.fct_operating_multiple_daily where {condition}")[0][0]
 
@@ -112,7 +144,7 @@ def assert_audit_mails(env: AlertEnv, mail_server: MailServer, expected: list[tu
                 assert private not in text and private not in html
 
 
-def test_breach_scenario_mails_warn_then_one_breach_and_nothing_again(
+def test_breach_scenario_mails_warn_projected_then_one_breach_and_nothing_again(
         breach_landing, mail_server, monkeypatch, tmp_path, db_url, airflow_db):
     env = alert_env(monkeypatch, tmp_path, db_url, mail_server.connection_uri)
 
@@ -122,11 +154,12 @@ def test_breach_scenario_mails_warn_then_one_breach_and_nothing_again(
     warn_date = first_day(env, "operating_multiple >= 9")
     assert first_day(env, "operating_multiple > 10") is None
     risk = mail_server.to(RISK[0])
-    assert len(risk) == 1
-    warn = risk[0]
+    assert states_of(risk) == ["WARN", "PROJECTED"]  # the forecast sees 10× coming: warned before it
+    warn, projected = risk
     assert set(RISK) <= set(warn.recipients)
     assert "(WARN)" in warn.subject and f"{warn_date:%Y-%m-%d}" in warn.subject
     assert f"최초 도달일 / First date reached: {warn_date:%Y-%m-%d}" in warn.part("text/plain")
+    projected_since, projected_date = assert_projected_mail(env, projected)
     # audit 20-6: a first run mails the last week of data days, one e-mail per group and day
     audits_night_1 = audit_days(env, date(2021, 2, 8), date(2021, 2, 15))
     assert audits_night_1
@@ -138,15 +171,17 @@ def test_breach_scenario_mails_warn_then_one_breach_and_nothing_again(
     assert run_nightly().succeeded
     breach_date = first_day(env, "operating_multiple > 10")
     risk = mail_server.to(RISK[0])
-    assert [("(WARN)" in r.subject, "(BREACH)" in r.subject) for r in risk] == [(True, False), (False, True)]
-    breach = risk[1]
+    assert states_of(risk) == ["WARN", "PROJECTED", "BREACH"]
+    assert projected_since < breach_date and projected_date > projected_since  # warned before the first BREACH day
+    assert flaps(risk) == []
+    breach = risk[2]
     assert "보증운용배수 10배 초과 (BREACH)" in breach.subject and f"{breach_date:%Y-%m-%d}" in breach.subject
     text = breach.part("text/plain")
     assert f"최초 도달일 / First date reached: {breach_date:%Y-%m-%d}" in text
     assert "감축 필요액 / Reduction needed" in text  # above 10×: how much must come off
     labels = dict(env.query("select distinct status, status_ko from marts.fct_operating_multiple_daily "
                             "where status in ('WARN', 'BREACH')"))
-    assert f"상태 / State: {labels['BREACH']} (BREACH) — 이전 / previous: {labels['WARN']} (WARN)" in text
+    assert f"상태 / State: {labels['BREACH']} (BREACH) — 이전 / previous: 운용한도 초과 예상 (PROJECTED)" in text
     html = breach.part("text/html")
     assert "cid:multiple-chart" in html
     [chart] = breach.images()
@@ -161,7 +196,7 @@ def test_breach_scenario_mails_warn_then_one_breach_and_nothing_again(
     assert len(mail_server.received) == received
     assert env.outbox == []
     assert env.query("select kind, status, count(*) from ops.alerts where kind = 'RISK' group by 1, 2") == [
-        ("RISK", "SENT", 2)]
+        ("RISK", "SENT", 3)]
     assert env.query("select status, status_since from ops.alert_state where stream = 'operating_multiple'") == [
         ("BREACH", breach_date)]
 

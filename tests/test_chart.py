@@ -15,7 +15,7 @@ import pytest
 from matplotlib import font_manager
 from matplotlib import pyplot as plt
 
-from include.alerts.chart import chart_figure, font_path, korean_font, render_chart
+from include.alerts.chart import ForecastDay, chart_figure, font_path, korean_font, render_chart
 from include.alerts.multiple_states import Day
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -78,3 +78,21 @@ def test_without_the_shipped_font_the_same_title_would_miss_its_glyphs(caplog):
 def test_the_chart_of_each_state_renders(status):
     days = [Day(d.as_of_date, 1, 1, d.operating_multiple, status, 0, 9, 10, 15) for d in DAYS[-30:]]
     assert render_chart(days)[:4] == b"\x89PNG"
+
+
+def test_the_forecast_band_follows_the_actuals_with_korean_labels(caplog):
+    last = DAYS[-1]
+    forecast = [ForecastDay(last.as_of_date + timedelta(days=i), 5.4 + i * 0.001, 5.35, 5.45 + i * 0.002)
+                for i in range(1, 184)]
+    with chart_figure(DAYS, FIRST, forecast) as fig:
+        [ax] = fig.axes
+        legend = [t.get_text() for t in ax.get_legend().get_texts()]
+        right = ax.get_xlim()[1]
+    assert legend[:3] == ["보증운용배수", "전망 (중앙값)", "전망 범위 (p10–p90)"]
+    assert legend[3:] == ["경고 5.5배", "정책한도 5.53배", "법정한도 5.55배"]
+    assert right >= matplotlib.dates.date2num(forecast[-1].forecast_date)  # the band is in view
+    caplog.set_level(logging.DEBUG, logger="matplotlib")
+    with warnings.catch_warnings(record=True) as records:
+        warnings.simplefilter("always")
+        assert render_chart(DAYS, FIRST, forecast)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert glyph_problems(records, caplog) == []

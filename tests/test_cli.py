@@ -12,6 +12,7 @@ import psycopg
 import pytest
 
 from include import cli
+from include.ingest.contract import DEMO_LANDING_MARKER
 from tests.landing_factory import good_delivery, write_delivery
 from tests.mail_capture import outbox_messages
 
@@ -115,4 +116,5 @@ def test_the_help_lists_every_setting_of_the_settings_module():
 def test_generate_takes_the_generators_options(tmp_path, capsys):
     assert cli.main(["generate", "--landing-dir", str(tmp_path), "--end", "2019-01-03", "--scale", "0.05"]) == 0
     assert "wrote 4 deliveries 20181231…20190103" in capsys.readouterr().out
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["20181231", "20190101", "20190102", "20190103"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["20181231", "20190101", "20190102", "20190103",
+                                                          DEMO_LANDING_MARKER]

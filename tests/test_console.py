@@ -46,7 +46,7 @@ def cgf(env: dict, *args: str) -> subprocess.CompletedProcess:
 def user_env(tmp_path_factory, demo_landing) -> dict:
     """A user's environment: nothing of the test session's Airflow, warehouse or pytest."""
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("AIRFLOW", "PYTEST", "CGF_")) or k == "CGF_CUSTOMER_KEY_SALT"}
+           if not k.startswith(("AIRFLOW", "PYTEST", "CGF_"))}  # the demo needs no customer-key secret
     home = WORKER_STATE / "console_home"  # not under pytest's tmp: the server's user must reach its pgdata
     env.update(CGF_HOME=str(home), CGF_PG_PORT=str(PORT),
                CGF_LANDING_DIR=str(demo_landing), HOME=str(tmp_path_factory.mktemp("user_home")))

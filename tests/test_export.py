@@ -161,3 +161,18 @@ def test_export_before_the_marts_are_built_says_so(db_url, monkeypatch, tmp_path
     assert cli.main(["export", "--export-dir", str(tmp_path)]) == 1
     assert "not built" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_name_that_looks_like_a_formula_is_written_as_text(tmp_path):
+    """Spreadsheet formula injection: a contributor's name from the data never becomes a formula."""
+    from openpyxl import Workbook
+
+    from include.export import workbook
+    from include.export.reports import Column, Report
+
+    report = Report("marts.x", "x", (Column("contributor_name", "출연기관", "text"),))
+    book = Workbook()
+    workbook._write_sheet(book.active, report, [("=cmd|' /C calc'!A0",), ("인천광역시",)])
+    book.save(tmp_path / "x.xlsx")
+    cell = load_workbook(tmp_path / "x.xlsx").active["A2"]
+    assert (cell.value, cell.data_type) == ("=cmd|' /C calc'!A0", "s")

@@ -117,10 +117,10 @@ def test_a_restated_earlier_day_is_looked_at_again_by_the_risk_alert(ops, db_url
     from include.alerts import streams
 
     monkeypatch.setenv("CGF_WAREHOUSE_URL", db_url)
-    ops.execute("create schema marts; create table marts.fct_operating_multiple_daily (as_of_date date, "
+    ops.execute("create schema if not exists marts; create table marts.fct_operating_multiple_daily (as_of_date date, "
                 "guarantee_balance_krw bigint, basic_assets_krw bigint, operating_multiple numeric, status text, "
                 "headroom_krw bigint, warn_level numeric, policy_limit numeric, legal_limit numeric, status_ko text)")
-    for day in range(1, 6):
+    for day in range(1, 9):  # the OK after the BREACH is mailed once it has held 5 days (3-04 … 3-08)
         ops.execute("insert into marts.fct_operating_multiple_daily "
                     "values (%s, 800, 100, 8.0, 'OK', 200, 9, 10, 15, '정상')", (date(2021, 3, day),))
     ops.commit()

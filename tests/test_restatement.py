@@ -28,7 +28,7 @@ def built(db_url, tmp_path, monkeypatch, airflow_db):
     generate_landing(full, end=END, scale=0.1)
     landing = tmp_path / "landing"
     landing.mkdir()
-    for folder in sorted(full.iterdir())[:-1]:  # everything but the last day
+    for folder in sorted(f for f in full.iterdir() if f.is_dir())[:-1]:  # everything but the last day
         shutil.copytree(folder, landing / folder.name)
     monkeypatch.setenv("CGF_WAREHOUSE_URL", db_url)
     monkeypatch.setenv("CGF_LANDING_DIR", str(landing))

@@ -26,6 +26,9 @@ from tests.conftest import make_database
 from tests.mail_capture import outbox_messages
 
 LEVELS = {"CGF_MULTIPLE_WARN_LEVEL": "5.5", "CGF_MULTIPLE_POLICY_LIMIT": "5.53", "CGF_MULTIPLE_LEGAL_LIMIT": "5.55"}
+# every change of the mart's status mailed as it happens: no forecast state, no wait before a step down
+# (tests/test_multiple_states.py covers those), so the mails follow the mart day by day
+MAIL_EVERY_CHANGE = {"CGF_PROJECTED_WITHIN_DAYS": "0", "CGF_DEESCALATE_AFTER_DAYS": "1"}
 THROUGH = date(2019, 2, 28)
 
 
@@ -38,7 +41,7 @@ def run(server_url, demo_landing, tmp_path_factory, airflow_db):
     home = tmp_path_factory.mktemp("home")
     url = make_database(server_url, "rules")
     with pytest.MonkeyPatch.context() as mp:
-        for name, value in {**LEVELS, "CGF_WAREHOUSE_URL": url, "CGF_LANDING_DIR": str(landing),
+        for name, value in {**LEVELS, **MAIL_EVERY_CHANGE, "CGF_WAREHOUSE_URL": url, "CGF_LANDING_DIR": str(landing),
                             "CGF_HOME": str(home), "CGF_RETRY_DELAY_SECONDS": "1"}.items():
             mp.setenv(name, value)
         result = run_nightly()

@@ -1,4 +1,5 @@
-"""The chart of the risk alert: the operating multiple over the last twelve months (PNG), in Korean.
+"""The chart of the risk alert: the operating multiple over the last twelve months (PNG), in Korean,
+and ahead of it the BASELINE forecast: its central path and p10–p90 band.
 
 The font is NanumGothic as the `koreanize-matplotlib` package installs it with the project; its
 file is registered with matplotlib from the package's own folder (never the machine's fonts), and
@@ -10,6 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 from importlib import metadata
@@ -29,6 +31,15 @@ from include.alerts.multiple_states import Day
 FONT_DISTRIBUTION = "koreanize-matplotlib"
 FONT_FILE = "koreanize_matplotlib/fonts/NanumGothic.ttf"
 LEVEL_COLORS = {"warn": "#e0a800", "policy": "#d9534f", "legal": "#7b1e1e"}
+
+
+@dataclass(frozen=True)
+class ForecastDay:
+    """One day of marts.fct_operating_multiple_forecast: central multiple and band (None: no band yet)."""
+    forecast_date: date
+    operating_multiple: float
+    p10: float | None = None
+    p90: float | None = None
 
 
 def font_path() -> Path:
@@ -60,33 +71,48 @@ def last_twelve_months(days: list[Day]) -> list[Day]:
 
 
 @contextmanager
-def chart_figure(days: list[Day], first_reached: date | None = None) -> Iterator[Figure]:
-    """The drawn chart of `days` against the latest day's three levels; closed on exit."""
+def chart_figure(days: list[Day], first_reached: date | None = None,
+                 forecast: list[ForecastDay] = ()) -> Iterator[Figure]:
+    """The drawn chart of `days` (and `forecast`) against the latest day's three levels; closed on exit."""
     with plt.rc_context(chart_style()):
         fig, ax = plt.subplots(figsize=(8, 3.6), dpi=110)
         try:
-            _draw(ax, days, first_reached)
+            _draw(ax, days, first_reached, list(forecast))
             fig.tight_layout()
             yield fig
         finally:
             plt.close(fig)
 
 
-def render_chart(days: list[Day], first_reached: date | None = None) -> bytes:
-    """PNG of the multiple over `days` (the last twelve months) against the latest day's three levels."""
+def render_chart(days: list[Day], first_reached: date | None = None, forecast: list[ForecastDay] = ()) -> bytes:
+    """PNG of the multiple over `days` (the last twelve months) and `forecast`, against the three levels."""
     buffer = io.BytesIO()
-    with chart_figure(days, first_reached) as fig:
+    with chart_figure(days, first_reached, forecast) as fig:
         fig.savefig(buffer, format="png")
     return buffer.getvalue()
 
 
-def _draw(ax, days: list[Day], first_reached: date | None) -> None:
+def _draw_forecast(ax, forecast: list[ForecastDay]) -> list[float]:
+    """The central path (dashed) and the p10–p90 band; the values drawn (for the y range)."""
+    dates = [f.forecast_date for f in forecast]
+    central = [float(f.operating_multiple) for f in forecast]
+    ax.plot(dates, central, color="#1f4e79", linestyle=":", linewidth=1.6, label="전망 (중앙값)")
+    banded = [f for f in forecast if f.p10 is not None and f.p90 is not None]
+    if banded:
+        ax.fill_between([f.forecast_date for f in banded], [float(f.p10) for f in banded],
+                        [float(f.p90) for f in banded], color="#1f4e79", alpha=0.15, label="전망 범위 (p10–p90)")
+    return central + [float(f.p90) for f in banded] + [float(f.p10) for f in banded]
+
+
+def _draw(ax, days: list[Day], first_reached: date | None, forecast: list[ForecastDay]) -> None:
     dates = [d.as_of_date for d in days]
     values = [float(d.operating_multiple) for d in days]
     latest = days[-1]
     levels = {"warn": float(latest.warn_level), "policy": float(latest.policy_limit),
               "legal": float(latest.legal_limit)}
     ax.plot(dates, values, color="#1f4e79", linewidth=1.8, label="보증운용배수")
+    if forecast:
+        values = values + _draw_forecast(ax, forecast)
     for key, level in levels.items():
         ax.axhline(level, color=LEVEL_COLORS[key], linestyle="--", linewidth=1, label=f"{LEVEL_NAMES[key]} {level:g}배")
     if first_reached in dates:
@@ -96,7 +122,8 @@ def _draw(ax, days: list[Day], first_reached: date | None) -> None:
                     xytext=(-14, 14), textcoords="offset points", ha="right", fontsize=8,
                     arrowprops={"arrowstyle": "-", "color": "#888", "linewidth": 0.8})
     ax.set_ylim(max(0.0, int(min([*values, levels["warn"]])) - 1), max([*values, levels["legal"]]) + 1)
-    ax.set_title(f"보증운용배수 추이 (최근 12개월, {latest.as_of_date:%Y-%m-%d} 기준)", fontsize=11)
+    ahead = ", 전망 포함" if forecast else ""
+    ax.set_title(f"보증운용배수 추이 (최근 12개월{ahead}, {latest.as_of_date:%Y-%m-%d} 기준)", fontsize=11)
     ax.set_xlabel("기준일", fontsize=9)
     ax.set_ylabel("보증운용배수 (배)", fontsize=9)
     ax.legend(loc="best", fontsize=8, framealpha=0.9)

@@ -11,7 +11,7 @@ from datetime import date
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from include.alerts.multiple_states import BREACH, LEGAL, OK, WARN, Day, Transition
+from include.alerts.multiple_states import BREACH, LEGAL, OK, PROJECTED, WARN, Day, Transition
 from include.ingest.contract import FILES_BY_NAME
 from include.ingest.rejections import Rejection
 from include.ingest.validation import Violation
@@ -25,6 +25,8 @@ def state_title(status: str, day: Day) -> tuple[str, str]:
         OK: ("보증운용배수 정상 복귀 (OK)", f"Operating multiple back below the warn level ({warn}×)"),
         WARN: (f"보증운용배수 경고 수준 {warn}배 도달 (WARN)",
                f"Operating multiple at or above the warn level ({warn}×)"),
+        PROJECTED: (f"보증운용배수 {policy}배 초과 예상 (PROJECTED)",
+                    f"Operating multiple projected above the policy limit ({policy}×)"),
         BREACH: (f"보증운용배수 {policy}배 초과 (BREACH)", f"Operating multiple above the policy limit ({policy}×)"),
         LEGAL: (f"보증운용배수 법정한도 {legal}배 초과 (LEGAL)",
                 f"Operating multiple above the legal limit ({legal}×, 지역신용보증재단법 §19)"),
@@ -34,7 +36,9 @@ def state_title(status: str, day: Day) -> tuple[str, str]:
 LEVEL_NAMES = {"warn": "경고", "policy": "정책한도", "legal": "법정한도"}  # the three levels, in the mail and the chart
 
 
-STATE_COLORS = {OK: "#2e7d32", WARN: "#b7791f", BREACH: "#c62828", LEGAL: "#7b1e1e"}
+STATE_COLORS = {OK: "#2e7d32", WARN: "#b7791f", PROJECTED: "#d9534f", BREACH: "#c62828", LEGAL: "#7b1e1e"}
+# PROJECTED is the alert's own state (include.alerts.multiple_states), not a status of the mart's
+OWN_LABELS = {PROJECTED: "운용한도 초과 예상"}
 CHART_CID = "multiple-chart"
 
 
@@ -128,7 +132,21 @@ def headroom_line(day: Day) -> tuple[str, str]:
 
 def risk_subject(transition: Transition) -> str:
     korean, _ = state_title(transition.status, transition.day)
-    return f"[CGF] {korean} — {transition.first_date:%Y-%m-%d}부터 (since {transition.first_date:%Y-%m-%d})"
+    since = f"{transition.first_date:%Y-%m-%d}부터 (since {transition.first_date:%Y-%m-%d})"
+    if transition.status == PROJECTED:
+        projected = transition.day.projected_date
+        return f"[CGF] {korean} — {projected:%Y-%m-%d} 초과 예상 (projected), {since}"
+    return f"[CGF] {korean} — {since}"
+
+
+def projection_section(day: Day) -> Section:
+    """What a PROJECTED alert is about: when the forecast crosses the policy limit, and the capital needed."""
+    rows = [("초과 예상일 / Projected first date above the policy limit", f"{day.projected_date:%Y-%m-%d}"),
+            ("전망 기준일 / Forecast as of", f"{day.projection_as_of:%Y-%m-%d} (기준 전망 중앙값 / BASELINE, central)")]
+    if day.assets_needed_krw is not None and day.year_end_date is not None:
+        rows.append((f"필요 기본재산 / Basic assets to add by {day.year_end_date:%Y-%m-%d}",
+                     f"{million_won(day.assets_needed_krw)} — 연말 운용한도 이내 (to end the year within it)"))
+    return Section("전망 / Projection", rows)
 
 
 def levels_section(day: Day, covered: tuple[date, date]) -> Section:
@@ -149,14 +167,16 @@ def risk_alert(transition: Transition, latest: Day, chart_png: bytes, covered: t
     """
     korean, english = state_title(transition.status, transition.day)
     reached = transition.day
-    labels = status_labels or {}
+    labels = {**OWN_LABELS, **(status_labels or {})}
     sections = [
         Section("상태 / State", [
             ("상태 / State", f"{named(labels.get(transition.status), transition.status)} — "
                              f"이전 / previous: {named(labels.get(transition.previous), transition.previous)}"),
             ("최초 도달일 / First date reached", f"{reached.as_of_date:%Y-%m-%d}"),
             ("도달일 배수 / Multiple on that date", f"{float(reached.operating_multiple):.4f}배 (×)"),
+            *_confirmed_row(transition),
         ]),
+        *([projection_section(reached)] if transition.status == PROJECTED else []),
         Section(f"최근 현황 / Latest ({latest.as_of_date:%Y-%m-%d})", [
             ("상태 / State", named(labels.get(latest.status), latest.status)),
             ("보증운용배수 / Operating multiple", f"{float(latest.operating_multiple):.4f}배 (×)"),
@@ -172,6 +192,14 @@ def risk_alert(transition: Transition, latest: Day, chart_png: bytes, covered: t
     body = _html(korean, english, sections, STATE_COLORS[transition.status], CHART_CID, footer)
     key = f"multiple-{transition.status}-{transition.first_date:%Y%m%d}"
     return _message(risk_subject(transition), to, text, body, {CHART_CID: chart_png}, key)
+
+
+def _confirmed_row(transition: Transition) -> list[tuple[str, str]]:
+    """A step down is mailed once the lower state has held K days: the day that made it so."""
+    if transition.confirmed is None:
+        return []
+    held = (transition.confirmed - transition.first_date).days + 1
+    return [("확인일 / Confirmed on", f"{transition.confirmed:%Y-%m-%d} ({held}일 연속 유지 / held {held} days)")]
 
 
 # --- operator alerts -------------------------------------------------------------------------

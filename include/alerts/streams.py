@@ -1,7 +1,8 @@
 """The alerts of the nightly run: what to tell whom, once.
 
-- Risk (보증운용배수): one e-mail per change of state of the mart's status (OK → WARN → BREACH → LEGAL, and back)
-  over the days loaded since the last notified day.
+- Risk (보증운용배수): one e-mail per change of state (OK → WARN → PROJECTED → BREACH → LEGAL, and back)
+  over the days loaded since the last notified day: the mart's status, PROJECTED from the forecast
+  marts, and steps down only after K days (the rules: include.alerts.multiple_states).
 - Audit follow-up 20-6: per data day and audit group, the guarantees over the review threshold
   (reference.ref_audit_thresholds), to the recipients of the group (include.alerts.recipients).
 - Operators (CGF_OPS_ALERT_TO): a failed task, a rejected delivery, a delivery missing past
@@ -21,7 +22,17 @@ from datetime import date, timedelta
 import psycopg
 
 from include.alerts import mail, outbox, recipients
-from include.alerts.multiple_states import MART_COLUMNS, OK, Day, transitions
+from include.alerts.multiple_states import (
+    MART_COLUMNS,
+    OK,
+    PROJECTED,
+    Day,
+    Rules,
+    configured_rules,
+    final_state,
+    observed_state,
+    transitions,
+)
 from include.ingest.rejections import blocking_rejection, first_violations
 from include.ingest.schema import ensure_schemas
 from include.warehouse import db
@@ -32,6 +43,34 @@ MULTIPLE_STREAM = "operating_multiple"
 AUDIT_STREAM = "audit_large_guarantees"
 MULTIPLE_MART = "marts.fct_operating_multiple_daily"
 AUDIT_MART = "marts.fct_audit_large_guarantees_daily"
+FORECAST_MART = "marts.fct_operating_multiple_forecast"
+OUTLOOK_MART = "marts.rpt_operating_multiple_outlook"
+BASELINE = "BASELINE"  # the scenario PROJECTED is judged by (reference.ref_forecast_scenarios)
+FORECAST_DAYS_SHOWN = 183  # the chart's forecast band: the next half year
+REPLAY_DAYS = 120  # a restatement: the hysteresis replayed from this far back
+DAYS_WHERE = ("where d.as_of_date > coalesce(%s, '-infinity'::date) "
+              "and d.as_of_date >= coalesce(%s, '-infinity'::date)")
+PLAIN_DAYS = (f"select {{columns}}, null::date, null::date, null::bigint, null::date from {MULTIPLE_MART} as d "
+              f"{DAYS_WHERE} order by d.as_of_date")
+# each day with the forecast of the latest as-of date on or before it (BASELINE): the first day after
+# it with the central multiple above the policy limit, and the outlook's basic assets to add by the year-end
+PROJECTED_DAYS = f"""
+with days as (
+    select {{columns}}, (select max(o.as_of_date) from {OUTLOOK_MART} as o
+                       where o.scenario_code = '{BASELINE}' and o.as_of_date <= d.as_of_date) as projection_as_of
+    from {MULTIPLE_MART} as d {DAYS_WHERE}
+), above as (
+    select d.as_of_date, min(f.forecast_date) as projected_date
+    from days as d join {FORECAST_MART} as f
+      on f.as_of_date = d.projection_as_of and f.scenario_code = '{BASELINE}'
+     and f.forecast_date > d.as_of_date and f.operating_multiple > f.policy_limit
+    group by d.as_of_date
+)
+select d.*, a.projected_date, o.assets_needed_policy_krw, o.year_end_date
+from days as d
+left join above as a on a.as_of_date = d.as_of_date
+left join {OUTLOOK_MART} as o on o.as_of_date = d.projection_as_of and o.scenario_code = '{BASELINE}'
+order by d.as_of_date"""
 # what an audit e-mail row carries: the mart's columns but customer_key (names beside codes: the mart's)
 AUDIT_SELECT = (
     "select a.as_of_date, a.audit_group, a.audit_group_name_ko, a.audit_group_name_en, a.reviewer_ko, "
@@ -61,11 +100,30 @@ def _save_stream(conn: psycopg.Connection, stream: str, status: str, since: date
 # --- risk: the operating multiple -------------------------------------------------------------
 
 def _multiple_days(conn: psycopg.Connection, after: date | None, since: date | None = None) -> list[Day]:
+    """The mart's days in (after, …] from `since` on, each with the projection of its forecast (Day)."""
+    projected = _has_forecast(conn)
     rows = conn.execute(
-        f"select {', '.join(MART_COLUMNS)} from {MULTIPLE_MART} "
-        "where as_of_date > coalesce(%s, '-infinity'::date) and as_of_date >= coalesce(%s, '-infinity'::date) "
-        "order by as_of_date", (after, since)).fetchall()
+        (PROJECTED_DAYS if projected else PLAIN_DAYS).format(columns=", ".join(f"d.{c}" for c in MART_COLUMNS)),
+        (after, since)).fetchall()
     return [Day(*row) for row in rows]
+
+
+def _has_forecast(conn: psycopg.Connection) -> bool:
+    return db.relation_exists(conn, FORECAST_MART) and db.relation_exists(conn, OUTLOOK_MART)
+
+
+def _forecast(conn: psycopg.Connection, as_of: date | None) -> list:
+    """The BASELINE forecast made on `as_of` (the chart's band), FORECAST_DAYS_SHOWN days of it."""
+    from include.alerts.chart import ForecastDay
+
+    if as_of is None or not _has_forecast(conn):
+        return []
+    rows = conn.execute(
+        "select forecast_date, operating_multiple, operating_multiple_p10, operating_multiple_p90 "
+        f"from {FORECAST_MART} where as_of_date = %s and scenario_code = %s and horizon_day <= %s "
+        "order by forecast_date",
+        (as_of, BASELINE, FORECAST_DAYS_SHOWN)).fetchall()
+    return [ForecastDay(*row) for row in rows]
 
 
 def _status_labels(conn: psycopg.Connection) -> dict[str, str]:
@@ -74,10 +132,20 @@ def _status_labels(conn: psycopg.Connection) -> dict[str, str]:
                              "where status is not null and status_ko is not null").fetchall())
 
 
-def _state_before(conn: psycopg.Connection, day: date) -> str:
-    """The mart's state of the multiple on the day before `day` (OK when there is none)."""
-    previous = _multiple_days(conn, after=day - timedelta(days=2), since=day - timedelta(days=1))
-    return (previous[0].status if previous else None) or OK
+def _state_before(conn: psycopg.Connection, day: date, rules: Rules) -> str:
+    """The reported state on the day before `day`: the rules replayed over the REPLAY_DAYS before it."""
+    before = _multiple_days(conn, after=None, since=day - timedelta(days=REPLAY_DAYS))
+    before = [d for d in before if d.as_of_date < day and observed_state(d, rules)]
+    return final_state(before, observed_state(before[0], rules), rules) if before else OK
+
+
+def _lead_in(conn: psycopg.Connection, through: date | None, rules: Rules) -> list[Day]:
+    """The K − 1 days up to `through`: a step down under way when the last run ended."""
+    if through is None:
+        return []
+    days = _multiple_days(conn, after=through - timedelta(days=rules.deescalate_after_days))
+    earlier = [d for d in days if d.as_of_date <= through]
+    return earlier[max(0, len(earlier) - rules.deescalate_after_days + 1):]
 
 
 def queue_multiple_alerts(restated_from: date | None = None) -> dict:
@@ -94,13 +162,13 @@ def queue_multiple_alerts(restated_from: date | None = None) -> dict:
             return {"skipped": f"relation missing: {MULTIPLE_MART}"}
         with conn.transaction():
             stored_status, stored_since, through = _lock_stream(conn, MULTIPLE_STREAM)
-            status, since = stored_status, stored_since
+            status, since, rules = stored_status, stored_since, configured_rules()
             if restated_from is not None and through is not None and restated_from <= through:
-                status, through = _state_before(conn, restated_from), restated_from - timedelta(days=1)
+                status, through = _state_before(conn, restated_from, rules), restated_from - timedelta(days=1)
             days = _multiple_days(conn, after=through)
             if not days:
                 return {"status": status, "new_days": 0, "queued": []}
-            changes = transitions(days, status)
+            changes = transitions(days, status, rules, _lead_in(conn, through, rules))
             history = _multiple_days(conn, None, since=days[-1].as_of_date - timedelta(days=366))
             labels = _status_labels(conn) if changes else {}
             queued = [_queue_risk_alert(conn, change, days, history, labels) for change in changes]
@@ -120,7 +188,8 @@ def _queue_risk_alert(conn, change, days: list[Day], history: list[Day], labels:
         render_chart,
     )
 
-    chart = render_chart(last_twelve_months(history), change.first_date)
+    as_of = (change.day if change.status == PROJECTED else days[-1]).projection_as_of
+    chart = render_chart(last_twelve_months(history), change.first_date, _forecast(conn, as_of))
     message = mail.risk_alert(change, days[-1], chart, (days[0].as_of_date, days[-1].as_of_date),
                               recipients.recipients_of(recipients.RISK), labels)
     key = f"multiple:{change.status}:{change.first_date.isoformat()}"

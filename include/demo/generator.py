@@ -15,6 +15,10 @@ which its last business day hits exactly. The fund, the cut-over state and the r
 fixed tables. Scenario "breach" differs from "normal" only in 2021 (faster supply growth).
 From another cut-over (or scale) the same mechanics run on a generic monthly plan.
 
+The landing area gets the marker file `cgf-demo-landing.json` at its root (the generator's options, as
+JSON): the loader skips it, and only there does it accept the demo customer-key secret when
+CGF_CUSTOMER_KEY_SECRET is unset (include.ingest.customer_key).
+
 Same seed, same arguments → byte-identical files: every random choice comes from
 `random.Random` seeded with strings (seed, day or period), and all iteration is ordered.
 
@@ -24,6 +28,7 @@ Same seed, same arguments → byte-identical files: every random choice comes fr
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 import time
@@ -40,7 +45,7 @@ from include.demo.periods import PeriodCalendar
 from include.demo.plan import DEFAULT_END, DEFAULT_START, SCENARIOS
 from include.demo.roster import build_roster, write_roster
 from include.demo.writer import write_delivery
-from include.ingest.contract import FILES
+from include.ingest.contract import DEMO_LANDING_MARKER, FILES
 
 DEFAULT_SEED = 20201231
 PROGRESS_EVERY = 50
@@ -55,6 +60,8 @@ def generate_landing(landing_dir: Path, *, seed: int = DEFAULT_SEED, scale: floa
     if scale <= 0 or end < start:
         raise ValueError("scale must be positive and end not before start")
     landing_dir = Path(landing_dir)
+    write_demo_marker(landing_dir, {"seed": seed, "scale": scale, "start": start.isoformat(),
+                                    "end": end.isoformat(), "scenario": scenario})
     books, roster = Books(), build_roster()
     periods = PeriodCalendar(start, end, seed, scale, scenario)
     fund_entries = fund_entries_by_day(scale)
@@ -79,6 +86,15 @@ def generate_landing(landing_dir: Path, *, seed: int = DEFAULT_SEED, scale: floa
             progress(f"{deliveries} deliveries written (up to {day:%Y%m%d}), {sum(rows_per_file.values())} rows")
     return {"landing_dir": str(landing_dir), "first_delivery": f"{start:%Y%m%d}", "last_delivery": f"{end:%Y%m%d}",
             "deliveries": deliveries, "rows": rows_per_file, "seed": seed, "scale": scale, "scenario": scenario}
+
+
+def write_demo_marker(landing_dir: Path, options: dict) -> Path:
+    """Mark the landing area as the generator's (with its options): the demo customer-key secret
+    is accepted for it only; a real landing area never carries this file."""
+    landing_dir.mkdir(parents=True, exist_ok=True)
+    marker = landing_dir / DEMO_LANDING_MARKER
+    marker.write_text(json.dumps({"generator": "include.demo.generator", **options}, indent=1) + "\n")
+    return marker
 
 
 DESCRIPTION = "Write the foundation's demo landing area (one delivery folder YYYYMMDD per day)."

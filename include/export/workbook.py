@@ -112,10 +112,20 @@ def _style_column(sheet, index: int, column: Column) -> None:
     sheet.column_dimensions[letter].width = min(max(widest, _display_width(header_cell.value) // 2, 8) + 2, 40)
 
 
+def _text_stays_text(sheet) -> None:
+    """A name from the data that starts with `=` (e.g. a contributor called `=cmd|' /C calc'!A0`)
+    is text, not a formula for Excel to run: openpyxl would store it as one."""
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+
+
 def _write_sheet(sheet, report: Report, rows: list[tuple]) -> None:
     sheet.append(headers(report))
     for row in rows:
         sheet.append([cell_value(c, v) for c, v in zip(report.columns, row)])
+    _text_stays_text(sheet)
     for index, column in enumerate(report.columns, start=1):
         _style_column(sheet, index, column)
     sheet.row_dimensions[1].height = 33  # two lines of a wrapped header

@@ -15,6 +15,11 @@ MANIFEST_HEADER = ("file", "rows", "amount_krw_sum", "sha256")
 
 # --- the landing area --------------------------------------------------------------------
 
+# the generator's mark on a landing area it wrote (its options inside): the one landing-root entry
+# that is not a delivery and not reported. Only there may the demo customer-key secret be used.
+DEMO_LANDING_MARKER = "cgf-demo-landing.json"
+LANDING_ROOT_FILES = (DEMO_LANDING_MARKER,)  # files the landing root may hold besides deliveries
+
 DELIVERY_NAME_RE = re.compile(r"\A[0-9]{8}\Z")  # ASCII digits only: `\d` takes ２０１９０１０２, `$` a newline
 
 
@@ -144,6 +149,18 @@ class Column:
 
 
 @dataclass(frozen=True)
+class DerivedColumn:
+    """A raw column the loader computes from a delivered one: not in the CSV, stored beside the row.
+
+    customer_key is HMAC-SHA256(CGF_CUSTOMER_KEY_SECRET, business_reg_no) in hex, computed by the
+    loader (include.ingest.customer_key) so the secret never reaches the database, a view or dbt.
+    """
+    name: str
+    source: str  # the delivered column it is computed from
+    pg_type: str = "text"
+
+
+@dataclass(frozen=True)
 class FileSpec:
     name: str  # file name in the delivery folder
     table: str  # raw table
@@ -157,6 +174,7 @@ class FileSpec:
     # rows of the cut-over state (OPENING types): allowed in the warehouse's first delivery only
     opening_column: str | None = None
     opening_codes: tuple[str, ...] = ()
+    derived: tuple[DerivedColumn, ...] = ()  # computed by the loader, after the contract columns
 
     @cached_property
     def column_names(self) -> tuple[str, ...]:
@@ -172,6 +190,11 @@ class FileSpec:
 
     def column(self, name: str | None) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)
+
+    @cached_property
+    def derived_sources(self) -> tuple[int, ...]:
+        """Positions of the delivered columns the derived columns are computed from."""
+        return tuple(self.column_names.index(d.source) for d in self.derived)
 
 
 GUARANTEES = FileSpec(
@@ -203,6 +226,7 @@ GUARANTEES = FileSpec(
     },
     opening_column="event_type",
     opening_codes=OPENING_EVENTS,
+    derived=(DerivedColumn("customer_key", source="business_reg_no"),),
 )
 
 REPAYMENTS = FileSpec(
@@ -310,5 +334,16 @@ def business_reg_no_is_valid(value: str) -> bool:
 
 def raw_table_ddl(spec: FileSpec, schema: str = "raw") -> str:
     cols = [f"{c.name} {PG_TYPES[c.type]}" for c in spec.columns]
+    cols += [f"{d.name} {d.pg_type}" for d in spec.derived]
     cols += [f"{name} {decl}" for name, decl in LINEAGE_COLUMNS]
     return f"create table if not exists {schema}.{spec.table} (\n  " + ",\n  ".join(cols) + "\n)"
+
+
+def derived_columns_ddl(spec: FileSpec, schema: str = "raw") -> list[str]:
+    """A warehouse of an earlier release gets the derived columns on start (rows loaded before get
+    their values from the loader's migration step). Altered only when missing: `add column if not
+    exists` alone takes the table's exclusive lock on every start, waiting for any reader."""
+    return [f"do $$ begin if not exists (select from information_schema.columns where table_schema = "
+            f"'{schema}' and table_name = '{spec.table}' and column_name = '{d.name}') then "
+            f"alter table {schema}.{spec.table} add column {d.name} {d.pg_type}; end if; end $$"
+            for d in spec.derived]

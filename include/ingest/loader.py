@@ -10,6 +10,10 @@ The landing area cannot lie: only folders named YYYYMMDD (8 ASCII digits, a vali
 deliveries; anything else is listed once as ignored (ops.ignored_landing_entries). The first
 delivery loaded is the cut-over: a delivery dated before it is rejected for good (it blocks
 nothing), and OPENING-type rows after it are rejected.
+
+customer_key (the contract's derived column of raw.guarantees) is computed here, with the secret
+of include.ingest.customer_key: without one, a landing area other than the generated demo is
+refused before anything is loaded.
 """
 from __future__ import annotations
 
@@ -24,7 +28,8 @@ from pathlib import Path
 
 import psycopg
 
-from include.ingest.contract import FILES, LINEAGE_COLUMNS, MANIFEST_FILE
+from include.ingest.contract import FILES, LANDING_ROOT_FILES, LINEAGE_COLUMNS, MANIFEST_FILE, FileSpec
+from include.ingest.customer_key import CustomerKeys, fill_missing_keys, rekey, secret_for
 from include.ingest.extract_files import entry_kind
 from include.ingest.notices import record_unexpected_files, shown_name
 from include.ingest.rejections import (
@@ -101,12 +106,15 @@ def scan_landing(landing: Path) -> LandingScan:
     """The landing area's complete deliveries and the names that are not deliveries.
 
     A delivery-named symbolic link counts as a (complete) delivery: it is rejected, never followed.
+    The files the contract allows at the root (the demo generator's marker) are neither.
     """
     scan = LandingScan()
     if not landing.is_dir():
         return scan
     for entry in sorted(landing.iterdir()):
         day, kind = delivery_date_of(entry), entry_kind(entry)
+        if entry.name in LANDING_ROOT_FILES and kind == "regular file":
+            continue
         if day is None:
             scan.ignored.append((entry.name, "not a delivery folder name (YYYYMMDD: 8 ASCII digits, a valid date)"))
         elif kind == "symbolic link" or (kind == "folder" and entry_kind(entry / MANIFEST_FILE)):
@@ -163,6 +171,7 @@ def load_landing(conn: psycopg.Connection, landing: Path,
     What was loaded before a rejection stays loaded; the rejection is in `report.rejected`
     (`report.raise_for_rejection()` raises it).
     """
+    keys = CustomerKeys(secret_for(landing))  # no secret: stop before anything is loaded
     ensure_schemas(conn)
     report = LoadReport()
     autocommit = conn.autocommit
@@ -170,13 +179,14 @@ def load_landing(conn: psycopg.Connection, landing: Path,
     conn.autocommit = True  # each delivery is its own transaction, committed when it is done
     conn.execute("select pg_advisory_lock(%s)", (LOAD_LOCK_ID,))
     try:
+        fill_missing_keys(conn, keys)  # rows of a release that hashed in SQL
         known = _known_versions(conn)
         scan = scan_landing(landing)
         _note_ignored(conn, scan.ignored, report)
         cutover = cutover_day(conn)
         deliveries = [(day, folder) for day, folder in scan.deliveries if cutover is None or day >= cutover]
         for day, folder in scan.deliveries[:len(scan.deliveries) - len(deliveries)]:
-            _reject_before_cutover(conn, known.get(day, _DayVersions()), folder, report)
+            _reject_before_cutover(conn, known.get(day, _DayVersions()), folder, report, keys)
         previous = _last_loaded_before(known, deliveries[0][0]) if deliveries else None
         for index, (day, folder) in enumerate(deliveries, start=1):
             if previous is not None and day > previous + timedelta(days=1):
@@ -195,7 +205,7 @@ def load_landing(conn: psycopg.Connection, landing: Path,
                 report.rejected = DeliveryRejected(day, first_violations(conn, stored), stored.violation_count)
                 break
             try:
-                rows = load_delivery(conn, folder, report)
+                rows = load_delivery(conn, folder, report, keys)
             except DeliveryRejected as rejected:
                 report.rejected = rejected
                 break
@@ -211,20 +221,25 @@ def load_landing(conn: psycopg.Connection, landing: Path,
 
 
 def _reject_before_cutover(conn: psycopg.Connection, versions: _DayVersions, folder: Path,
-                           report: LoadReport) -> None:
+                           report: LoadReport, keys: CustomerKeys) -> None:
     """A delivery dated before the cut-over is rejected once per version and reported in this
     run; it blocks nothing (it can never be accepted), so later runs pass it by."""
     if delivery_version(folder) in versions.rejected_sha:
         return
     try:
-        load_delivery(conn, folder, report)
+        load_delivery(conn, folder, report, keys)
     except DeliveryRejected as rejected:
         report.rejected = report.rejected or DeliveryRejected(
             rejected.delivery_date, rejected.first, rejected.total, blocks_later=False)
 
 
-def load_delivery(conn: psycopg.Connection, folder: Path, report: LoadReport | None = None) -> int:
-    """Check and load one delivery atomically; return rows loaded or raise DeliveryRejected."""
+def load_delivery(conn: psycopg.Connection, folder: Path, report: LoadReport | None = None,
+                  keys: CustomerKeys | None = None) -> int:
+    """Check and load one delivery atomically; return rows loaded or raise DeliveryRejected.
+
+    `keys` computes customer_key (default: the secret for the folder's landing area).
+    """
+    keys = keys or CustomerKeys(secret_for(folder.parent))
     with conn.transaction():
         checked = _check_with_warehouse(conn, folder)
         if not checked.ok:
@@ -235,7 +250,7 @@ def load_delivery(conn: psycopg.Connection, folder: Path, report: LoadReport | N
     if not checked.ok:
         raise DeliveryRejected(checked.delivery_date, checked.violations, len(checked.violations))
     with conn.transaction():
-        return _copy_delivery(conn, checked)
+        return _copy_delivery(conn, checked, keys)
 
 
 def _check_with_warehouse(conn: psycopg.Connection, folder: Path) -> CheckedDelivery:
@@ -303,7 +318,7 @@ def _record_rejection(conn: psycopg.Connection, checked: CheckedDelivery) -> Non
               checked.delivery_date.strftime("%Y%m%d"), len(checked.violations), first)
 
 
-def _copy_delivery(conn: psycopg.Connection, checked: CheckedDelivery) -> int:
+def _copy_delivery(conn: psycopg.Connection, checked: CheckedDelivery, keys: CustomerKeys) -> int:
     day = checked.delivery_date
     conn.execute("update ops.deliveries set status = 'SUPERSEDED' where delivery_date = %s and status = 'LOADED'",
                  (day,))
@@ -320,16 +335,33 @@ def _copy_delivery(conn: psycopg.Connection, checked: CheckedDelivery) -> int:
         parsed = checked.files[spec.name]
         if not parsed.rows:
             continue
-        source_file = f"{checked.folder.name}/{spec.name}"
+        lineage = [day, f"{checked.folder.name}/{spec.name}"]
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
+        sources = spec.derived_sources
         for row, line in zip(parsed.rows, parsed.line_numbers):
-            writer.writerow(row + [day, source_file, line, load_id])
-        columns = ", ".join(spec.column_names + tuple(lineage_names))
+            writer.writerow(row + [keys(row[i]) for i in sources] + lineage + [line, load_id])
+        columns = ", ".join(_copied_columns(spec, lineage_names))
         with conn.cursor().copy(f"copy raw.{spec.table} ({columns}) from stdin with (format csv)") as copy:
             copy.write(buffer.getvalue())
     log.debug("delivery %s loaded as load %d: %s", day.strftime("%Y%m%d"), load_id, counts)
     return sum(counts.values())
+
+
+def _copied_columns(spec: FileSpec, lineage_names: list[str]) -> tuple[str, ...]:
+    return spec.column_names + tuple(d.name for d in spec.derived) + tuple(lineage_names)
+
+
+def rekey_warehouse(conn: psycopg.Connection, landing: Path) -> int:
+    """Recompute every raw customer_key with the current secret (key rotation), in one
+    transaction and under the loader's lock; returns the rows rewritten. The models that carry
+    the key need a full refresh afterwards (README)."""
+    keys = CustomerKeys(secret_for(landing))
+    ensure_schemas(conn)
+    conn.commit()
+    with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(%s)", (LOAD_LOCK_ID,))
+        return rekey(conn, keys)
 
 
 def waiting_deliveries(conn: psycopg.Connection, landing: Path) -> list[date]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import psycopg
 
-from include.ingest.contract import FILES, raw_table_ddl
+from include.ingest.contract import FILES, derived_columns_ddl, raw_table_ddl
 from include.warehouse import roles
 
 OPS_DDL = """
@@ -123,6 +123,7 @@ def raw_ddl() -> str:
     statements = ["create schema if not exists raw"]
     for spec in FILES:
         statements.append(raw_table_ddl(spec))
+        statements += derived_columns_ddl(spec)  # a warehouse of an earlier release
         statements.append(
             f"create index if not exists {spec.table}_by_delivery on raw.{spec.table} (delivery_date)"
         )

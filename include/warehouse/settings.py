@@ -19,6 +19,11 @@ CGF_AUDIT_GROUP1_TO, CGF_AUDIT_GROUP2_TO  audit 20-6 recipients of group I and g
 CGF_ALERT_FROM     sender of the alerts when the smtp_default connection names none.
 CGF_DAG_START_DATE, CGF_RETRY_DELAY_SECONDS, CGF_DELIVERY_WAIT_SECONDS, CGF_DELIVERY_POKE_SECONDS
                    the nightly DAG's start date, retry delay and wait for the delivery.
+CGF_PROJECTED_WITHIN_DAYS  the risk alert's PROJECTED state: the forecast has the multiple above the
+                   policy limit within this many days (default 90; 0: off).
+CGF_DEESCALATE_AFTER_DAYS  the risk alert steps down (BREACH → WARN, WARN → OK) only after the lower
+                   state has held this many consecutive days (default 5; 1: at once).
+                   Both: include.alerts.multiple_states.
 CGF_AIRFLOW_PORT   `cgf up`: port P of Airflow's UI and REST API on 127.0.0.1 (default 8080); the
                    platform also takes P+1 (scheduler health) to P+4 (triggerer and worker log servers).
 CGF_AIRFLOW_ADMIN_PASSWORD  `cgf up`: the admin's password (default: generated once, kept in
@@ -26,8 +31,10 @@ CGF_AIRFLOW_ADMIN_PASSWORD  `cgf up`: the admin's password (default: generated o
 CGF_AIRFLOW_DB_URL `cgf up`: Airflow's metadata database (default: database airflow beside the
                    warehouse). CGF_REDIS_PORT: the Celery broker's port on 127.0.0.1 (default 56379).
 Read elsewhere: CGF_MULTIPLE_WARN_LEVEL, CGF_MULTIPLE_POLICY_LIMIT, CGF_MULTIPLE_LEGAL_LIMIT (the
-                   보증운용배수 levels, 9 / 10 / 15: include.transform.levels), CGF_CUSTOMER_KEY_SALT
-                   (secret salt of customer_key: dbt staging), CGF_COSMOS_EXECUTION_MODE (Cosmos).
+                   보증운용배수 levels, 9 / 10 / 15: include.transform.levels), CGF_CUSTOMER_KEY_SECRET
+                   (the secret key of customer_key, HMAC-SHA256 computed by the loader; required
+                   unless the landing area is the generated demo: include.ingest.customer_key),
+                   CGF_COSMOS_EXECUTION_MODE (Cosmos).
 """
 from __future__ import annotations
 
@@ -108,6 +115,16 @@ def delivery_wait_seconds() -> int:
 def delivery_poke_seconds() -> int:
     """CGF_DELIVERY_POKE_SECONDS: how often the landing area is looked at while waiting (5 min)."""
     return int(os.environ.get("CGF_DELIVERY_POKE_SECONDS", "300"))
+
+
+def projected_within_days() -> int:
+    """CGF_PROJECTED_WITHIN_DAYS: how far ahead a projected breach of the policy limit is reported (90 days)."""
+    return int(os.environ.get("CGF_PROJECTED_WITHIN_DAYS") or "90")
+
+
+def deescalate_after_days() -> int:
+    """CGF_DEESCALATE_AFTER_DAYS: how many consecutive days a lower state holds before the alert steps down (5)."""
+    return max(1, int(os.environ.get("CGF_DEESCALATE_AFTER_DAYS") or "5"))
 
 
 # --- the platform of `cgf up` (include.orchestration.platform) -----------------------------------

@@ -1,6 +1,6 @@
 {#
   보증 이벤트 팩트: one row per guarantee event and per loan principal repayment, with the
-  balance and status before/after. No PII (customer_key is a salted hash).
+  balance and status before/after. No PII (customer_key is a keyed hash, HMAC-SHA256).
   Incremental by event_date from restate_from() (strategy 'restate'). The *_ko columns are the
   codes' Korean labels (ref_code_labels) and the *_name columns the names of the org units,
   programs and banks (ref_org_units, ref_programs, ref_banks); the post-hooks keep the labels and

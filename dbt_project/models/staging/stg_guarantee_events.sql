@@ -1,4 +1,4 @@
--- 보증 원장 이벤트: typed and renamed; PII stops here (customer_key is a salted hash).
+-- 보증 원장 이벤트: typed and renamed; PII stops here (customer_key is an HMAC computed by the loader).
 with source as (
 
     select * from {{ source('raw', 'guarantees') }}
@@ -15,9 +15,9 @@ renamed as (
         branch_code,
         program_code,
         customer_id,
-        -- salted hash: the salt is a deployment secret (CGF_CUSTOMER_KEY_SALT), set once and kept,
-        -- since 10-digit registration numbers are few enough to brute-force an unsalted hash
-        md5('{{ env_var("CGF_CUSTOMER_KEY_SALT", "cgf-demo-salt") }}' || ':' || business_reg_no) as customer_key,
+        -- HMAC-SHA256 with a secret key, computed by the loader (include.ingest.customer_key): the
+        -- secret never reaches the database, this view or compiled dbt
+        customer_key,
         customer_name,                                  -- PII: staging only
         business_reg_no,                                -- PII: staging only
         bank_code,

@@ -1,0 +1,106 @@
+"""The one build of the catalogue: the real nightly DAG (in process) over a small generated landing
+area in which one loaded day carries hostile names and a hostile event id, and a later day is
+rejected. Nothing of the rejected delivery is visible in the marts; the hostile names stop in
+staging (PII), the hostile id comes out unchanged."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from include.demo.generator import generate_landing
+from include.ingest.extract_files import decode, records
+from include.orchestration.dag_runner import run_nightly
+from tests.conftest import make_database
+from tests.faults.catalogue import Case
+from tests.faults.outcomes import manifest_counts, raw_counts
+from tests.landing_factory import csv_bytes, folder_of, rewrite_manifest
+
+FAMILY = "marts"
+HOSTILE_DAY, REJECTED_DAY = date(2019, 1, 11), date(2019, 1, 14)  # a Friday and a Monday: both have events
+NAMES = ["=cmd|' /C calc'!A0", "'; drop table raw.guarantees; --", "<script>alert(1)</script>"]
+HOSTILE_ID = "E'); drop table marts.fct_guarantee_events; --<b>"
+
+CASES = [
+    Case("rejected_delivery_not_in_marts", FAMILY, "a delivery rejected (one bad branch code) after ten good ones; "
+         "the nightly DAG runs", "check_deliveries fails; none of the rejected day's event ids (event_key) in "
+         "marts.fct_guarantee_events, no mart day at or after it"),
+    Case("raw_equals_loaded_manifests", FAMILY, "the same night",
+         "raw holds exactly the rows of the manifests of the loaded days, none of the rejected one"),
+    Case("hostile_names_stop_in_staging", FAMILY, "customer names that are a spreadsheet formula, SQL and a "
+         "<script> tag, in a loaded day", "built; no text column of any mart holds any of them"),
+    Case("hostile_id_unchanged_in_marts", FAMILY, f"an event id {HOSTILE_ID}",
+         "built; the id is in marts.fct_guarantee_events exactly as delivered, every mart still there"),
+]
+
+
+def edit_guarantees(folder: Path, edit) -> list[list[str]]:
+    """Rewrites guarantees.csv (same encoding) with `edit(header, rows)` applied, and the manifest."""
+    decoded = decode(folder / "guarantees.csv")
+    header, *rows = [fields for _, fields in records(decoded.text)]
+    edit(header, rows)
+    (folder / "guarantees.csv").write_bytes(csv_bytes(header, rows, decoded.encoding))
+    rewrite_manifest(folder)
+    return rows
+
+
+def _hostile(header: list[str], rows: list[list[str]]) -> None:
+    for row, name in zip(rows, NAMES):
+        row[header.index("customer_name")] = name
+    rows[0][header.index("event_id")] = HOSTILE_ID
+
+
+def _rejected(header: list[str], rows: list[list[str]]) -> None:
+    rows[-1][header.index("branch_code")] = "999"
+
+
+@pytest.fixture(scope="module")
+def night(server_url, airflow_db, tmp_path_factory) -> dict:
+    landing = tmp_path_factory.mktemp("marts") / "landing"
+    generate_landing(landing, end=REJECTED_DAY, scale=0.05)
+    edit_guarantees(folder_of(landing, HOSTILE_DAY), _hostile)
+    rejected = edit_guarantees(folder_of(landing, REJECTED_DAY), _rejected)
+    url = make_database(server_url, "faults_marts")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("CGF_WAREHOUSE_URL", url)
+        env.setenv("CGF_LANDING_DIR", str(landing))
+        env.setenv("CGF_HOME", str(tmp_path_factory.mktemp("marts_home")))
+        env.setenv("CGF_RETRY_DELAY_SECONDS", "1")
+        env.delenv("CGF_CUSTOMER_KEY_SECRET", raising=False)
+        result = run_nightly()
+    return {"url": url, "landing": landing, "result": result, "rejected_ids": [r[0] for r in rejected]}
+
+
+def query(night: dict, sql: str, *params) -> list[tuple]:
+    with psycopg.connect(night["url"]) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def test_rejected_delivery_not_in_marts(night):
+    assert night["result"].failed_tasks == ["check_deliveries"], night["result"]
+    assert len(night["rejected_ids"]) >= 2
+    assert query(night, "select event_key from marts.fct_guarantee_events where event_key = any(%s)",
+                 night["rejected_ids"]) == []
+    assert query(night, "select max(as_of_date) from marts.fct_operating_multiple_daily") == [(date(2019, 1, 13),)]
+
+
+def test_raw_equals_loaded_manifests(night):
+    loaded = {f.name for f in night["landing"].iterdir() if f.name < f"{REJECTED_DAY:%Y%m%d}"}
+    with psycopg.connect(night["url"]) as conn:
+        assert raw_counts(conn) == manifest_counts(night["landing"], loaded)
+
+
+def test_hostile_names_stop_in_staging(night):
+    columns = query(night, "select table_name, column_name from information_schema.columns "
+                           "where table_schema = 'marts' and data_type = 'text'")
+    assert len(columns) > 10
+    found = [(table, column) for table, column in columns
+             if query(night, f'select 1 from marts."{table}" where "{column}" = any(%s) limit 1', NAMES)]
+    assert found == []
+
+
+def test_hostile_id_unchanged_in_marts(night):
+    assert query(night, "select event_key from marts.fct_guarantee_events where event_date = %s and event_key = %s",
+                 HOSTILE_DAY, HOSTILE_ID) == [(HOSTILE_ID,)]
