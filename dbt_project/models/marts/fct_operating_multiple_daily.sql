@@ -51,12 +51,7 @@ classified as (
 
     select
         *,
-        case
-            when operating_multiple > legal_limit then 'LEGAL'
-            when operating_multiple > policy_limit then 'BREACH'
-            when operating_multiple >= warn_level then 'WARN'
-            when operating_multiple is not null then 'OK'
-        end as status
+        {{ multiple_status('operating_multiple') }} as status
     from levels
 
 )

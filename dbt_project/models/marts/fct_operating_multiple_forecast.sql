@@ -285,12 +285,7 @@ classified as (
 
     select
         *,
-        case
-            when multiple > legal_limit then 'LEGAL'
-            when multiple > policy_limit then 'BREACH'
-            when multiple >= warn_level then 'WARN'
-            when multiple is not null then 'OK'
-        end                                                             as status
+        {{ multiple_status('multiple') }} as status
     from levels
 
 )
