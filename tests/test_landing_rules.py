@@ -202,6 +202,31 @@ def test_files_not_in_the_contract_are_reported_once_and_not_loaded(conn, tmp_pa
     assert load_landing(conn, tmp_path).unexpected_files == [] and "not in the contract" not in caplog.text
 
 
+def test_the_operators_get_one_mail_per_delivery_version_with_files_not_in_the_contract(conn, db_url, tmp_path,
+                                                                                       monkeypatch):
+    from include.alerts import streams
+    from tests.mail_capture import MailServer
+
+    folder = write_delivery(tmp_path / "landing", D1, good_delivery(D1, 2))
+    (folder / "notes.txt").write_text("re-exported")
+    load_landing(conn, tmp_path / "landing").raise_for_rejection()
+    conn.commit()
+    server = MailServer().start()
+    try:
+        for name, value in {"CGF_WAREHOUSE_URL": db_url, "CGF_OPS_ALERT_TO": "operator@example.org",
+                            "CGF_HOME": str(tmp_path / "home"), "AIRFLOW_CONN_SMTP_DEFAULT": server.connection_uri,
+                            "CGF_LANDING_DIR": str(tmp_path / "landing")}.items():
+            monkeypatch.setenv(name, value)
+        assert len(streams.deliver()["sent"]) == 1
+        assert streams.deliver()["sent"] == []  # the next night: already reported
+    finally:
+        server.stop()
+    [mail] = server.received
+    assert mail.recipients == ["operator@example.org"]
+    assert mail.subject == "[CGF] 계약 외 파일 (files not in the contract): 20190102 — 1개"
+    assert "파일 / File(s): notes.txt" in mail.part("text/plain")
+
+
 # --- decimals and ids -----------------------------------------------------------------------
 
 def test_a_decimal_with_more_than_4_places_is_rejected_not_rounded(conn, tmp_path):

@@ -256,6 +256,26 @@ def missing_delivery_alert(delivery_date: date, waited: str, to: list[str]) -> E
                     message_key=f"missing-{day}")
 
 
+def unexpected_files_alert(delivery_date: date, names: list[str], to: list[str]) -> EmailMessage:
+    """Files in a delivery folder that the contract does not name: reported, not loaded."""
+    day = f"{delivery_date:%Y%m%d}"
+    subject = f"[CGF] 계약 외 파일 (files not in the contract): {day} — {len(names)}개"
+    sections = [
+        Section("계약 외 파일 / Files not in the contract", [
+            ("적재일 / Delivery", f"{day} ({settings.landing_dir() / day})"),
+            ("파일 / File(s)", ", ".join(names)),
+            ("영향 / Effect", "이 파일들은 적재되지 않았고 적재분의 나머지는 정상 처리됩니다 (these files were not "
+                              "loaded; the rest of the delivery was processed as usual)"),
+            ("조치 / Action", "기간계 추출 작업이 왜 이 파일을 두었는지 확인하세요 (ask why the core system's extract "
+                              "job left them there)"),
+            ("SQL", f"select * from ops.unexpected_files where delivery_date = '{delivery_date}';"),
+        ]),
+    ]
+    headline, subtitle = f"계약 외 파일: {day} 적재분", f"Delivery {day} holds files the extract contract does not name"
+    return _message(subject, to, _text(headline, subtitle, sections), _html(headline, subtitle, sections, "#b7791f"),
+                    message_key=f"unexpected-{day}")
+
+
 def task_failure_alert(dag_id: str, task_id: str, run_id: str, try_number: int, error: str,
                        log_url: str | None, to: list[str]) -> EmailMessage:
     subject = f"[CGF] 작업 실패 (task failed): {dag_id}.{task_id}"

@@ -6,8 +6,9 @@
 - Audit follow-up 20-6: per data day and audit group, the guarantees over the review threshold
   (reference.ref_audit_thresholds), to the recipients of the group (include.alerts.recipients).
 - Operators (CGF_OPS_ALERT_TO): a failed task, a rejected delivery, a delivery missing past
-  the sensor's timeout (queue_task_failure, called by include.alerts.notifier) and a failed quality
-  suite (include.quality.checks).
+  the sensor's timeout (queue_task_failure, called by include.alerts.notifier), a failed quality
+  suite (include.quality.checks) and files in a delivery that the contract does not name
+  (ops.unexpected_files: queued by deliver(), which runs whatever happened before).
 
 What was reported is kept in ops.alert_state (per stream: state and last day covered) and
 ops.alerts (per alert key), so a retried or repeated run queues nothing again. Everything goes
@@ -281,11 +282,36 @@ def queue_task_failure(dag_id: str, task_id: str, run_id: str, try_number: int, 
             conn.close()
 
 
+# --- operators: files not in the contract ---------------------------------------------------
+
+UNEXPECTED_PENDING = """
+select u.delivery_date, u.manifest_sha256, array_agg(u.name order by u.name)
+from ops.unexpected_files as u
+where not exists (select 1 from ops.alerts as a
+                  where a.alert_key = 'unexpected:' || u.delivery_date || ':' || left(u.manifest_sha256, 16))
+group by u.delivery_date, u.manifest_sha256
+order by u.delivery_date"""
+
+
+def queue_unexpected_files(conn: psycopg.Connection) -> list[str]:
+    """One operator e-mail per delivery version holding files the contract does not name."""
+    queued = []
+    with conn.transaction():
+        for day, sha, names in conn.execute(UNEXPECTED_PENDING).fetchall():
+            key = f"unexpected:{day.isoformat()}:{sha[:16]}"
+            message = mail.unexpected_files_alert(day, names, recipients.recipients_of(recipients.OPS))
+            if outbox.queue(conn, key, recipients.OPS, message, day):
+                queued.append(key)
+    return queued
+
+
 # --- delivery ----------------------------------------------------------------------------------
 
 def deliver() -> dict:
-    """Send what waits in the outbox (through smtp_default, when configured)."""
+    """Queue the operators' notices of files not in the contract, then send what waits in the
+    outbox (through smtp_default, when configured)."""
     with db.connect() as conn:
         ensure_schemas(conn)
         conn.commit()
+        queue_unexpected_files(conn)
         return outbox.deliver_pending(conn).as_dict()

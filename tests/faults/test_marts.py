@@ -1,9 +1,16 @@
 """The one build of the catalogue: the real nightly DAG (in process) over a small generated landing
 area in which one loaded day carries hostile names and a hostile event id, and a later day is
 rejected. Nothing of the rejected delivery is visible in the marts; the hostile names stop in
-staging (PII), the hostile id comes out unchanged."""
+staging (PII), the hostile id comes out unchanged. Then `dbt build` is killed mid-model on that
+warehouse: every model is swapped in one transaction, so the marts stay as they were, and the
+next build leaves no half-built relation behind."""
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -13,6 +20,8 @@ import pytest
 from include.demo.generator import generate_landing
 from include.ingest.extract_files import decode, records
 from include.orchestration.dag_runner import run_nightly
+from include.transform.cosmos_dbt import dbt_env
+from include.warehouse import settings
 from tests.conftest import make_database
 from tests.faults.catalogue import Case
 from tests.faults.outcomes import manifest_counts, raw_counts
@@ -20,6 +29,7 @@ from tests.landing_factory import csv_bytes, folder_of, rewrite_manifest
 
 FAMILY = "marts"
 HOSTILE_DAY, REJECTED_DAY = date(2019, 1, 11), date(2019, 1, 14)  # a Friday and a Monday: both have events
+BLOCKED_MODEL = "marts.fct_operating_multiple_daily"  # held by the test: dbt is killed while it waits
 NAMES = ["=cmd|' /C calc'!A0", "'; drop table raw.guarantees; --", "<script>alert(1)</script>"]
 HOSTILE_ID = "E'); drop table marts.fct_guarantee_events; --<b>"
 
@@ -33,6 +43,9 @@ CASES = [
          "<script> tag, in a loaded day", "built; no text column of any mart holds any of them"),
     Case("hostile_id_unchanged_in_marts", FAMILY, f"an event id {HOSTILE_ID}",
          "built; the id is in marts.fct_guarantee_events exactly as delivered, every mart still there"),
+    Case("dbt_sigkill_mid_build", FAMILY, "`dbt build` on the built warehouse, killed with SIGKILL while a "
+         f"model waits for {BLOCKED_MODEL}, then run again", "every mart relation holds exactly what it held "
+         "before, after the kill and after the next build; no __dbt_tmp or __dbt_backup relation is left"),
 ]
 
 
@@ -104,3 +117,53 @@ def test_hostile_names_stop_in_staging(night):
 def test_hostile_id_unchanged_in_marts(night):
     assert query(night, "select event_key from marts.fct_guarantee_events where event_date = %s and event_key = %s",
                  HOSTILE_DAY, HOSTILE_ID) == [(HOSTILE_ID,)]
+
+
+def marts_contents(url: str) -> dict[str, str]:
+    """Every relation of the marts schema and a digest of its rows."""
+    with psycopg.connect(url) as conn:
+        relations = [name for (name,) in conn.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' order by 1")]
+        return {name: conn.execute(f'select md5(coalesce(string_agg(t::text, \'|\' order by t::text), \'\')) '
+                                   f'from marts."{name}" as t').fetchone()[0] for name in relations}
+
+
+def dbt_build(url: str, log: Path) -> subprocess.Popen:
+    flags = ["--project-dir", str(settings.DBT_PROJECT_DIR), "--profiles-dir", str(settings.DBT_PROJECT_DIR)]
+    with log.open("wb") as out:
+        return subprocess.Popen([str(Path(sys.executable).parent / "dbt"), "build", *flags],
+                                env={**os.environ, **dbt_env(url)}, start_new_session=True,
+                                stdout=out, stderr=subprocess.STDOUT)
+
+
+def wait_for_lock_waiter(url: str, build: subprocess.Popen) -> None:
+    """Until a session of dbt waits for a lock (polled in autocommit: pg_stat_activity is a snapshot
+    per transaction)."""
+    deadline = time.monotonic() + 300
+    with psycopg.connect(url, autocommit=True) as conn:
+        while time.monotonic() < deadline and build.poll() is None:
+            if conn.execute("select count(*) from pg_stat_activity where datname = current_database() "
+                            "and wait_event_type = 'Lock'").fetchone()[0]:
+                return
+            time.sleep(0.2)
+    raise AssertionError(f"dbt never waited for {BLOCKED_MODEL}: exit {build.returncode}")
+
+
+def test_dbt_sigkill_mid_build(night, tmp_path):
+    before = marts_contents(night["url"])
+    assert BLOCKED_MODEL.split(".")[1] in before
+    with psycopg.connect(night["url"]) as holder:
+        holder.execute(f"lock table {BLOCKED_MODEL} in access exclusive mode")
+        build = dbt_build(night["url"], tmp_path / "killed.log")
+        try:
+            wait_for_lock_waiter(night["url"], build)
+        finally:
+            os.killpg(build.pid, signal.SIGKILL)
+        assert build.wait(30) == -signal.SIGKILL
+    assert marts_contents(night["url"]) == before  # the waiting model's transaction died with dbt
+
+    again = dbt_build(night["url"], tmp_path / "again.log")
+    assert again.wait(600) == 0, (tmp_path / "again.log").read_text(errors="replace")[-3000:]
+    assert marts_contents(night["url"]) == before
+    assert query(night, "select table_schema, table_name from information_schema.tables "
+                        "where table_name like '%%__dbt_tmp%%' or table_name like '%%__dbt_backup%%'") == []
