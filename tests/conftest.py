@@ -41,6 +41,32 @@ os.environ.setdefault("CGF_CUSTOMER_KEY_SECRET", "cgf-test-session-customer-key-
 SESSION_TOKEN = os.environ.setdefault("CGF_TEST_SESSION", uuid.uuid4().hex[:6])
 
 
+# the modules that read the built demo marts (fixture demo_warehouse): under `make test` (--dist loadfile)
+# they run on one xdist worker, so the demo is built once, not once per worker (it costs minutes of a core)
+DEMO_WAREHOUSE_MODULES = ("tests/test_acceptance_report.py", "tests/test_council_report.py",
+                          "tests/test_customer_key.py", "tests/test_export.py", "tests/test_forecast.py")
+
+
+def pytest_collection_modifyitems(items) -> None:
+    users = {item.nodeid.split("::", 1)[0] for item in items if "demo_warehouse" in item.fixturenames}
+    if unlisted := users - set(DEMO_WAREHOUSE_MODULES):
+        raise pytest.UsageError(f"add {sorted(unlisted)} to DEMO_WAREHOUSE_MODULES in tests/conftest.py")
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """--dist loadfile, but the DEMO_WAREHOUSE_MODULES are one scope (one worker runs them all)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class DemoWarehouseOnOneWorker(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return "demo_warehouse" if module in DEMO_WAREHOUSE_MODULES else module
+
+    return DemoWarehouseOnOneWorker(config, log)
+
+
 @pytest.fixture(scope="session")
 def server_url() -> str:
     """URL of a database on the test server (the embedded one unless CGF_WAREHOUSE_URL is set)."""
@@ -105,7 +131,7 @@ def breach_landing(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_warehouse(server_url, demo_landing, airflow_db, tmp_path_factory) -> dict:
-    """The demo warehouse built once per session (per xdist worker) by the real nightly DAG.
+    """The demo warehouse built once per session by the real nightly DAG (its modules share a worker).
 
     Shared by the modules that read the built marts (acceptance figures, export, forecast, council
     report): each full build costs a minute of both cores. A test that changes it puts it back.

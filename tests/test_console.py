@@ -1,7 +1,8 @@
-"""What a person sees of `make run` (`python -m include.cli run`): a fresh CGF_HOME, the demo landing
-area, the embedded PostgreSQL of that home, Airflow's home under it, run as a process the way
-make runs it. The first run stays short and ends with how to connect and how to stop; a second run
-prints no warning; `make stop` says what it stopped."""
+"""What a person sees of `make run` (`python -m include.cli run`): a fresh CGF_HOME, a generated demo
+landing area (its first quarter: what the console shows does not depend on how much history a run
+loads; the figures are tested elsewhere), the embedded PostgreSQL of that home, Airflow's home under
+it, run as a process the way make runs it. The first run stays short and ends with how to connect
+and how to stop; a second run prints no warning; `make stop` says what it stopped."""
 from __future__ import annotations
 
 import os
@@ -10,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -43,13 +45,22 @@ def cgf(env: dict, *args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def user_env(tmp_path_factory, demo_landing) -> dict:
+def demo_quarter(tmp_path_factory) -> Path:
+    from include.demo.generator import generate_landing
+
+    landing = tmp_path_factory.mktemp("demo_quarter") / "landing"
+    generate_landing(landing, end=date(2019, 3, 31))
+    return landing
+
+
+@pytest.fixture(scope="module")
+def user_env(tmp_path_factory, demo_quarter) -> dict:
     """A user's environment: nothing of the test session's Airflow, warehouse or pytest."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("AIRFLOW", "PYTEST", "CGF_"))}  # the demo needs no customer-key secret
     home = WORKER_STATE / "console_home"  # not under pytest's tmp: the server's user must reach its pgdata
     env.update(CGF_HOME=str(home), CGF_PG_PORT=str(PORT),
-               CGF_LANDING_DIR=str(demo_landing), HOME=str(tmp_path_factory.mktemp("user_home")))
+               CGF_LANDING_DIR=str(demo_quarter), HOME=str(tmp_path_factory.mktemp("user_home")))
     cgf(env, "warehouse", "stop")  # a server left by an interrupted session
     shutil.rmtree(home, ignore_errors=True)
     yield env
