@@ -54,7 +54,8 @@ export: setup
 	$(BIN)/python -m include.cli export
 
 ## the council report of a year (HTML and PDF, the report's tables and charts) from the built marts, in
-## var/reports/<year>/: make report YEAR=2020 (without YEAR: the latest year the marts hold)
+## var/reports/<year>/: make report YEAR=2020 (without YEAR: the latest year the marts hold); marts not built yet
+## (a fresh checkout): it runs the main job first, as make run does
 .PHONY: report
 YEAR ?=
 report: setup

@@ -4,7 +4,8 @@
              the console gets one line per step and a summary, <CGF_HOME>/logs/ the full log
   generate   write the demo landing area (include.demo.generator's options)
   load       load pending deliveries without Airflow (for operators and benchmarks)
-  warehouse  start | stop | url of the embedded PostgreSQL; migrate, analyst-login, rekey (customer keys)
+  warehouse  start | stop | url of the embedded PostgreSQL; upgrade (migrate) and history of its
+             schema (docs/migrations.md), analyst-login, rekey (customer keys)
   docs       generate (and serve) the dbt docs of the marts
   summary    what the warehouse holds
   export     the yearly reports as an Excel workbook (CGF_EXPORT_DIR)
@@ -86,6 +87,7 @@ def _nightly(say, closing: list[str]) -> int:
     if _landing_is_empty():
         _generate_demo(say)
     secret_for(settings.landing_dir())  # no customer-key secret for a real landing area: stop here, say why
+    _upgrade_before_the_run(url, say)
     run_day = night_after_latest_delivery()
     say(f"running DAG cgf_nightly for the night of {run_day} (02:00 Asia/Seoul) …")
     result = run_nightly(run_day, progress=say)
@@ -96,6 +98,16 @@ def _nightly(say, closing: list[str]) -> int:
     for line in report.lines:
         say(line)
     return 1 if report.rejected else (0 if result.succeeded else 1)
+
+
+def _upgrade_before_the_run(url: str, say) -> None:
+    """The warehouse at the latest revision before any task reads it (a line only when it changed)."""
+    from include.warehouse import migrations
+
+    with db.connect(url) as conn:
+        applied = migrations.upgrade(conn)
+    if applied:
+        say(f"warehouse upgraded to revision {applied[-1]} (applied: {', '.join(applied)})")
 
 
 def cmd_run(args) -> int:
@@ -143,8 +155,10 @@ def cmd_load(args) -> int:
 def cmd_warehouse(args) -> int:
     if args.action == "stop":
         return _stop_embedded()
-    if args.action == "migrate":
-        return _migrate_warehouse()
+    if args.action in ("upgrade", "migrate"):
+        return _upgrade_warehouse()
+    if args.action == "history":
+        return _warehouse_history()
     if args.action == "analyst-login":
         return _analyst_login()
     if args.action == "rekey":
@@ -185,15 +199,34 @@ def _psql() -> str:
     return "psql" if shutil.which("psql") else embedded.bundled("psql")
 
 
-def _migrate_warehouse() -> int:
-    """Creates the warehouse database if missing, its raw and ops schemas and its roles (as every load does)."""
-    from include.ingest.schema import ensure_schemas
+def _upgrade_warehouse() -> int:
+    """Creates the warehouse database if missing and upgrades it to the latest revision (as every
+    load does): the raw and ops schemas, their tables, the roles and their grants."""
+    from include.warehouse import migrations
 
     url = db.warehouse_url()
     db.ensure_database(url)
     with db.connect(url) as conn:
-        ensure_schemas(conn)
-    print(f"[cgf] warehouse schemas raw and ops and the roles are in place in {db.url_parts(url)['dbname']}")
+        applied = migrations.upgrade(conn)
+    name, head = db.url_parts(url)["dbname"], migrations.head()
+    if applied:
+        print(f"[cgf] warehouse {name} upgraded to revision {head} (applied: {', '.join(applied)})")
+    else:
+        print(f"[cgf] warehouse {name} is at the latest revision, {head}: nothing to upgrade")
+    return 0
+
+
+def _warehouse_history() -> int:
+    """The revisions of the warehouse schema, the newest first, the warehouse's own marked."""
+    from include.warehouse import migrations
+
+    with db.connect(db.warehouse_url()) as conn:
+        revisions = migrations.history(conn)
+    if not any(r.is_current for r in revisions):
+        print("[cgf] the warehouse has no revision yet: `cgf warehouse upgrade` (or any load) upgrades it")
+    for r in revisions:
+        marks = ", ".join(m for m, on in (("head", r.is_head), ("current", r.is_current)) if on)
+        print(f"{r.revision}  {r.doc}" + (f"  ({marks})" if marks else ""))
     return 0
 
 
@@ -298,7 +331,13 @@ def cmd_report(args) -> int:
     from include.report.publish import write_council_report
 
     try:
-        print(write_council_report(args.year, args.out))
+        try:
+            print(write_council_report(args.year, args.out))
+        except MartsNotBuilt:  # a fresh checkout: the report comes from what the main job builds
+            print("[cgf] the marts are not built yet: running the nightly DAG first (as make run does)", flush=True)
+            if cmd_run(argparse.Namespace(verbose=False)) != 0:
+                return 1
+            print(write_council_report(args.year, args.out))
     except (MartsNotBuilt, YearNotCovered) as missing:
         print(f"[cgf] {missing}", file=sys.stderr)
         return 1
@@ -364,13 +403,18 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--landing-dir", type=Path,
                       help="the landing area to load (default: CGF_LANDING_DIR, else <CGF_HOME>/landing)")
     load.set_defaults(func=cmd_load)
-    wh = sub.add_parser("warehouse", help="start or stop the embedded PostgreSQL, or print the warehouse URL",
-                        description="The embedded PostgreSQL of <CGF_HOME>/pgdata on 127.0.0.1:CGF_PG_PORT.")
-    wh.add_argument("action", choices=["start", "stop", "url", "migrate", "analyst-login", "rekey"],
+    wh = sub.add_parser("warehouse", help="start or stop the embedded PostgreSQL, print the warehouse URL, upgrade "
+                                          "its schema",
+                        description="The embedded PostgreSQL of <CGF_HOME>/pgdata on 127.0.0.1:CGF_PG_PORT, and the "
+                                    "schema of the warehouse (CGF_WAREHOUSE_URL, else the embedded one).")
+    wh.add_argument("action", choices=["start", "stop", "url", "upgrade", "migrate", "history", "analyst-login",
+                                       "rekey"],
                     help="start: start it (created the first time) and print its URL; stop: stop it (`make stop`); "
                          "url: print the URL every command uses (CGF_WAREHOUSE_URL, else the embedded one); "
-                         "migrate: create the warehouse database, its raw and ops schemas and its roles if "
-                         "missing; analyst-login: print how an analyst logs in as cgf_analyst "
+                         "upgrade (or migrate): create the warehouse database if missing and upgrade it to the "
+                         "latest revision (its raw and ops schemas, the roles and their grants; every load does "
+                         "too); history: the revisions, the warehouse's marked (docs/migrations.md); "
+                         "analyst-login: print how an analyst logs in as cgf_analyst "
                          "(`make analyst-login`); rekey: recompute every raw customer_key with the current "
                          "CGF_CUSTOMER_KEY_SECRET and rebuild the models that carry it (key rotation)")
     wh.add_argument("--with-password", action="store_true",

@@ -304,6 +304,16 @@ def _warehouse() -> str:
     return url
 
 
+def _upgrade_warehouse(warehouse_url: str) -> None:
+    """The warehouse at the latest revision before any worker starts (docs/migrations.md)."""
+    from include.warehouse import migrations
+
+    with db.connect(warehouse_url) as conn:
+        applied = migrations.upgrade(conn)
+    if applied:
+        print(f"[cgf] warehouse upgraded to revision {applied[-1]}", flush=True)
+
+
 def up(unpause: bool = True) -> int:
     """Starts what is not running yet, and waits until all of it is ready.
 
@@ -313,6 +323,7 @@ def up(unpause: bool = True) -> int:
     platform_dir().mkdir(parents=True, exist_ok=True)
     warehouse_url = _warehouse()
     db.ensure_database(warehouse_url)
+    _upgrade_warehouse(warehouse_url)
     meta = metadata_url(warehouse_url)
     db.ensure_database(meta)
     procs = processes(warehouse_url, paused=not unpause)

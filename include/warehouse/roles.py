@@ -6,6 +6,12 @@
   cgf_analyst      reads marts and reference only (`make analyst-login` lets it log in)
   cgf_operator     reads ops
 
+Two places say what is granted, and agree: each revision of include/warehouse/migrations writes
+out the grants it makes (a revision never changes meaning), and this module describes the grants
+of the latest revision (READS, WRITES, CREATES_IN): `grants_in_place` checks them, and the
+migrations grant them again when they are not in place (a DBA created the roles after the
+revision ran). A revision that changes the grants changes this module too.
+
 Roles belong to the whole PostgreSQL server, not to one database: two databases of one server
 migrating at once may both try to create a role (the second one's error is swallowed; advisory
 locks are per database). Schema grants cover what exists; `alter default privileges` covers the
@@ -16,6 +22,7 @@ that dbt's own grant bookkeeping agrees with these.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 import psycopg
 from psycopg import errors, sql
@@ -33,59 +40,79 @@ TABLE_WRITES = "select, insert, update, delete, truncate"
 _said_no_roles = False  # the log says once per process that this warehouse's user may not create roles
 
 
-def ensure_roles(conn: psycopg.Connection) -> None:
-    """Create the roles and grant them their schemas (safe on every start, in the caller's transaction).
+def ensure_roles(conn: psycopg.Connection, names: Sequence[str] = ROLES,
+                 grants: Sequence[str | sql.Composable] | None = None) -> bool:
+    """Create the roles and grant them their schemas (in the caller's transaction); True when done.
 
-    A user that may not create roles (CGF_WAREHOUSE_URL of a restricted account) gets a log line
-    once, and the pipeline goes on: the grants are made when a DBA has created the roles.
+    `grants`: the statements of a revision; without them, what this module describes, and only
+    when not in place already. A user that may not create roles (CGF_WAREHOUSE_URL of a
+    restricted account) gets a log line once, and the pipeline goes on: the grants are made when
+    a DBA has created the roles.
     """
     if may_create_roles(conn):
-        for role in ROLES:
+        for role in names:
             _create_role(conn, role)
-    elif not all_roles_exist(conn):
-        _say_once(f"the warehouse user may not create roles: {', '.join(ROLES)} are missing and "
+    elif not all_roles_exist(conn, names):
+        _say_once(f"the warehouse user may not create roles: {', '.join(names)} are missing and "
                   "nothing is granted (a DBA creates them: include/warehouse/roles.py)")
-        return
-    if grants_in_place(conn):
-        return
+        return False
+    if grants is None:
+        if grants_in_place(conn):
+            return True
+        grants = grant_statements()
     try:
         with conn.transaction():
-            for statement in grant_statements():
+            for statement in grants:
                 conn.execute(statement)
     except errors.InsufficientPrivilege as refused:
         _say_once(f"the warehouse user may not grant the roles their schemas: {refused}")
+        return False
+    return True
 
 
 def may_create_roles(conn: psycopg.Connection) -> bool:
     return conn.execute("select rolsuper or rolcreaterole from pg_roles where rolname = current_user").fetchone()[0]
 
 
-def all_roles_exist(conn: psycopg.Connection) -> bool:
-    found = conn.execute("select count(*) from pg_roles where rolname = any(%s)", (list(ROLES),)).fetchone()[0]
-    return found == len(ROLES)
+def all_roles_exist(conn: psycopg.Connection, names: Sequence[str] = ROLES) -> bool:
+    found = conn.execute("select count(*) from pg_roles where rolname = any(%s)", (list(names),)).fetchone()[0]
+    return found == len(names)
+
+
+# whether the grants of READS, WRITES and CREATES_IN ran in this database (they run in one
+# transaction): an SQL expression, so that the migrations read it in the query of their version
+IN_PLACE = """((
+  select count(distinct (n.nspname, a.grantee)) = cardinality(%(default_schemas)s::text[])
+  from pg_default_acl as d
+  join pg_namespace as n on n.oid = d.defaclnamespace
+  cross join aclexplode(d.defaclacl) as a
+  join pg_roles as r on r.oid = a.grantee
+  where d.defaclrole = (select oid from pg_roles where rolname = current_user) and d.defaclobjtype = 'r'
+    and (n.nspname, r.rolname) in (select * from unnest(%(default_schemas)s::text[], %(default_roles)s::text[]))
+) and (
+  select count(*) = cardinality(%(create_schemas)s::text[])
+  from unnest(%(create_schemas)s::text[], %(create_roles)s::text[]) as c (schema_name, role_name)
+  join pg_namespace as n on n.nspname = c.schema_name
+  join pg_roles as r on r.rolname = c.role_name
+  where has_schema_privilege(r.oid, n.oid, 'CREATE')
+))"""
+
+
+def in_place_params() -> dict[str, list[str]]:
+    """The parameters of IN_PLACE: every (schema, role) with default privileges, every one that creates."""
+    pairs = [(schema, role) for role, schemas in [*READS.items(), *WRITES.items()] for schema in schemas]
+    creates = [(schema, role) for role, schemas in CREATES_IN.items() for schema in schemas]
+    return {"default_schemas": [s for s, _ in pairs], "default_roles": [r for _, r in pairs],
+            "create_schemas": [s for s, _ in creates], "create_roles": [r for _, r in creates]}
 
 
 def grants_in_place(conn: psycopg.Connection) -> bool:
-    """Whether the grants ran whole before in this database (they run in one transaction).
+    """Whether the grants ran whole before in this database.
 
     Checked rather than granted again on every start: `grant … on all tables` rewrites the
     privileges of every relation, and would race dbt granting on the same relations.
     """
-    pairs = [(schema, role) for role, schemas in [*READS.items(), *WRITES.items()] for schema in schemas]
-    creates = [(schema, role) for role, schemas in CREATES_IN.items() for schema in schemas]
-    defaults = conn.execute("""
-        select count(distinct (n.nspname, a.grantee))
-        from pg_default_acl as d
-        join pg_namespace as n on n.oid = d.defaclnamespace
-        cross join aclexplode(d.defaclacl) as a
-        join pg_roles as r on r.oid = a.grantee
-        where d.defaclrole = (select oid from pg_roles where rolname = current_user) and d.defaclobjtype = 'r'
-          and (n.nspname, r.rolname) in (select * from unnest(%s::text[], %s::text[]))""",
-        ([s for s, _ in pairs], [r for _, r in pairs])).fetchone()[0]
-    return defaults == len(pairs) and all(
-        conn.execute("select exists (select from pg_namespace where nspname = %s "
-                     "and has_schema_privilege(%s, oid, 'CREATE'))", (schema, role)).fetchone()[0]
-        for schema, role in creates)
+    return conn.execute(f"select {IN_PLACE}", in_place_params()).fetchone()[0]
 
 
 def _create_role(conn: psycopg.Connection, role: str) -> None:
