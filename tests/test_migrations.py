@@ -237,3 +237,32 @@ def test_cgf_warehouse_upgrade_and_history(db_url, monkeypatch, capsys):
     assert cli.main(["warehouse", "history"]) == 0
     newest = capsys.readouterr().out.splitlines()[0]
     assert newest.startswith(f"{migrations.head()}  ") and newest.endswith("(head, current)")
+
+
+# --- 0002: personal data that rejections of earlier releases stored ------------------------------
+
+def test_rejections_stored_by_an_earlier_release_are_masked(conn):
+    create_as(conn, FIRST_PIPELINE)
+    conn.execute("insert into ops.deliveries (load_id, delivery_date, manifest_sha256, landing_path, status, "
+                 "violation_count, message) values (1, %s, 'sha', '/landing/20190102', 'REJECTED', 4, "
+                 "'guarantees.csv:2 [business_reg_no=''1248100998''] bad check digit; …')", (D1,))
+    stored = [  # as the first releases wrote them: values whole
+        ("guarantees.csv", 2, "business_reg_no", "1248100998", "bad check digit"),
+        ("guarantees.csv", 3, "customer_name", "한빛상사", "too long"),
+        ("guarantees.csv", 4, None, "E1,2019-01-02,NEW,한빛상사,1248100998", "expected 14 fields"),
+        ("repayments.csv", 5, "event_id", "R" * 120, "unknown id"),
+    ]
+    for row in stored:
+        conn.execute("insert into ops.rejections (load_id, delivery_date, file_name, line_no, column_name, value, "
+                     "reason) values (1, %s, %s, %s, %s, %s, %s)", (D1, *row))
+    conn.commit()
+
+    migrations.upgrade(conn)
+    assert conn.execute("select column_name, value from ops.rejections order by rejection_id").fetchall() == [
+        ("business_reg_no", "12********"), ("customer_name", "한***"), (None, None),
+        ("event_id", "R" * 79 + "…")]
+    [message] = conn.execute("select message from ops.deliveries where load_id = 1").fetchone()
+    assert message.startswith("guarantees.csv:2 [business_reg_no='12********'] bad check digit; "
+                              "guarantees.csv:3 [customer_name='한***'] too long; guarantees.csv:4 expected 14 fields")
+    for private in ("1248100998", "한빛상사"):
+        assert private not in message
