@@ -85,9 +85,11 @@ down:
 bench: setup
 	$(BIN)/python bench/bench_load.py
 
-## the nightly run under each Cosmos execution mode against a plain dbt build
+## the full backfill of a national-scale landing area (--scale 20 --years 10) through the nightly DAG, then one
+## more night, phase by phase; BENCH_NIGHTLY_ARGS="--scale 1 --years 1" for a small run (docs/performance.md)
+BENCH_NIGHTLY_ARGS ?=
 bench-nightly: setup
-	$(BIN)/python bench/bench_nightly.py
+	$(BIN)/python bench/bench_nightly.py $(BENCH_NIGHTLY_ARGS)
 
 clean: down stop
 	rm -rf var dbt_project/target dbt_project/logs

@@ -312,6 +312,52 @@ def test_same_seed_gives_identical_bytes(short_landing, tmp_path):
         assert (landing / name).read_bytes() == (tmp_path / "again" / name).read_bytes(), name
 
 
+def landing_digest(landing: Path) -> str:
+    """SHA-256 over every file of a landing area: its relative path and the SHA-256 of its bytes."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in landing.rglob("*") if p.is_file()):
+        digest.update(f"{path.relative_to(landing).as_posix()}:{hashlib.sha256(path.read_bytes()).hexdigest()}\n"
+                      .encode())
+    return digest.hexdigest()
+
+
+# landing_digest of the generator's output at the default options (--years 0), computed once with the
+# generator as it was before --years and the speed-ups (commit 24ed4db), to hold its bytes exactly:
+# `git archive 24ed4db include | tar -x -C /tmp/old && cd /tmp/old && python -c
+#  "from include.demo.generator import generate_landing; generate_landing(...)"`, then landing_digest
+# of the folder (`end=SHORT_END` for the short one, no options for the full demo).
+SHORT_DEFAULT_DIGEST = "4ae21bb88c3c06b219c040360254479dd0c1b25c4e946918d743ed4cc407bfdd"
+FULL_DEFAULT_DIGEST = "9fd49d438209ccd017df1b58aedb66077916c292d41aea84275570591e19c6cd"
+
+
+def test_default_output_is_byte_for_byte_the_earlier_generators(short_landing, demo_landing):
+    assert landing_digest(short_landing[0]) == SHORT_DEFAULT_DIGEST
+    assert landing_digest(demo_landing) == FULL_DEFAULT_DIGEST  # the 822 deliveries the report is tested on
+
+
+def test_years_of_history_move_the_cut_over_and_load_without_rejections(conn, tmp_path):
+    from include.demo.plan import OPENING_STOCK
+    from include.ingest.loader import load_landing
+
+    landing = tmp_path / "history"
+    summary = generator.generate_landing(landing, scale=0.1, years=1, end=date(2019, 1, 8))
+    folders = delivery_folders(landing)
+    assert summary["first_delivery"] == "20171231" and folders[0][0] == date(2017, 12, 31)
+    assert len(folders) == summary["deliveries"] == (date(2019, 1, 8) - date(2017, 12, 31)).days + 1
+    assert '"years": 1' in (landing / "cgf-demo-landing.json").read_text()
+    replay = Replay().run(landing)  # OPENING rows only at the earlier cut-over, every ledger rule kept
+    assert replay.violations == []
+    # the history steers the book and the fund to those of the default cut-over on its day
+    assert replay.daily[date(2018, 12, 31)][:2] == OPENING_STOCK.guarantees.scaled(0.1)
+    assert replay.daily[date(2018, 12, 31)][2] == round((284_040 - 87_944) * 0.1 * 1000) * 1000
+    assert sum(replay.years[2018].supply) > 0 and replay.years[2018].subrogate[0] > 0
+    report = load_landing(conn, landing)
+    assert report.rejected is None and report.waiting_for is None
+    assert len(report.loaded) == summary["deliveries"]
+    assert report.rows == sum(summary["rows"].values())
+    assert min(day for day, _ in report.loaded) == date(2017, 12, 31)
+
+
 def test_other_seed_gives_other_data(tmp_path):
     generator.generate_landing(tmp_path / "a", end=date(2019, 1, 2), seed=1, scale=0.05)
     generator.generate_landing(tmp_path / "b", end=date(2019, 1, 2), seed=2, scale=0.05)

@@ -1,4 +1,5 @@
-"""The demo landing area: nightly deliveries that reproduce the foundation's 2019–2020 figures.
+"""The demo landing area: nightly deliveries that reproduce the foundation's 2019–2020 figures
+(and, with `--years`, years of history before them, for national-scale benchmarks).
 
 Entry point `include.demo.generator` (`generate_landing`, the command line). Each module imports
 only modules listed above it:

@@ -1,5 +1,6 @@
 """The generator's books: the ledger, the customers, the ids and the rows of the current day,
-one method per event (ledger change and row together)."""
+one method per event (ledger change and row together). A row is a tuple of the file's columns,
+in the contract's order (None: an empty field)."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -54,16 +55,25 @@ class Books:
     rules forbid) and writes the matching row.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, wide: bool = False) -> None:
         self.ledger = Ledger()
-        self.customers = CustomerBook()
+        self.customers = CustomerBook(wide)  # wide: room for millions of customers
         self.ids = Ids()
         self.day = date.min
-        self.rows: dict[str, list[dict]] = {}
+        self.iso_day = ""
+        self.rows: dict[str, list[tuple]] = {}
+        self._maturities: dict[int, str] = {}  # term in months → maturity date of a supply today
 
     def start_day(self, day: date) -> None:
-        self.day = day
+        self.day, self.iso_day = day, day.isoformat()
+        self._maturities = {}
         self.rows = {spec.name: [] for spec in FILES}
+
+    def _maturity(self, term: int) -> str:
+        maturity = self._maturities.get(term)
+        if maturity is None:
+            maturity = self._maturities[term] = add_months(self.day, term).isoformat()
+        return maturity
 
     # guarantees.csv
 
@@ -71,16 +81,11 @@ class Books:
                        branch: str | None = None, term: int | None = None) -> None:
         priced = event_type in PRICED_EVENTS
         customer = guarantee.customer
-        self.rows[GUARANTEES.name].append({
-            "event_id": self.ids.event(), "event_date": self.day.isoformat(), "event_type": event_type,
-            "guarantee_id": guarantee.guarantee_id, "branch_code": branch or guarantee.branch,
-            "program_code": guarantee.program, "customer_id": customer.customer_id,
-            "business_reg_no": customer.business_reg_no, "customer_name": customer.name,
-            "bank_code": guarantee.bank, "amount_krw": amount,
-            "guarantee_ratio_pct": pct(guarantee.ratio) if priced else None,
-            "fee_rate_pct": pct(guarantee.fee) if priced else None,
-            "term_months": term, "maturity_date": add_months(self.day, term).isoformat() if term else None,
-        })
+        self.rows[GUARANTEES.name].append((
+            self.ids.event(), self.iso_day, event_type, guarantee.guarantee_id, branch or guarantee.branch,
+            guarantee.program, customer.customer_id, customer.business_reg_no, customer.name, guarantee.bank,
+            amount, pct(guarantee.ratio) if priced else None, pct(guarantee.fee) if priced else None,
+            term, self._maturity(term) if term else None))
 
     def open_guarantee(self, guarantee: Guarantee, amount: int, status: str) -> None:
         self.ledger.open(guarantee, amount, status)
@@ -117,10 +122,7 @@ class Books:
     # repayments.csv
 
     def _repayment_row(self, kind: str, guarantee_id: str, branch: str, amount: int) -> None:
-        self.rows[REPAYMENTS.name].append({
-            "repayment_id": self.ids.repayment(), "repayment_date": self.day.isoformat(), "kind": kind,
-            "guarantee_id": guarantee_id, "branch_code": branch, "amount_krw": amount,
-        })
+        self.rows[REPAYMENTS.name].append((self.ids.repayment(), self.iso_day, kind, guarantee_id, branch, amount))
 
     def pay_principal(self, guarantee: Guarantee, amount: int) -> None:
         self.ledger.pay_principal(guarantee, amount)
@@ -151,14 +153,8 @@ class Books:
 
     def fund_entry(self, entry_type: str, code: str, name: str, contributor_type: str | None,
                    program: str | None, amount: int) -> None:
-        self.rows[CONTRIBUTIONS.name].append({
-            "contribution_id": self.ids.contribution(), "received_date": self.day.isoformat(),
-            "entry_type": entry_type, "contributor_code": code, "contributor_name": name,
-            "contributor_type": contributor_type, "program_code": program or None, "amount_krw": amount,
-        })
+        self.rows[CONTRIBUTIONS.name].append((self.ids.contribution(), self.iso_day, entry_type, code, name,
+                                              contributor_type, program or None, amount))
 
     def roster_entry(self, employee_id: str, unit: str, grade: str, status: str) -> None:
-        self.rows[HEADCOUNT.name].append({
-            "snapshot_date": self.day.isoformat(), "employee_id": employee_id, "org_unit_code": unit,
-            "grade": grade, "employment_status": status,
-        })
+        self.rows[HEADCOUNT.name].append((self.iso_day, employee_id, unit, grade, status))

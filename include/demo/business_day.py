@@ -18,7 +18,7 @@ PRINCIPAL_MISSES = 10_000  # draws in a row that fit no payment: the book has no
 def termination_candidate(ledger: Ledger, day: date, rng: random.Random) -> Guarantee:
     """A NORMAL guarantee not supplied in the last month, leaning to small (paid-down) balances."""
     cutoff = day - timedelta(days=30)
-    sampled = [g for g in (ledger.normal.pick(rng) for _ in range(4)) if g.last_supply < cutoff]
+    sampled = [g for g in ledger.normal.picks(rng, 4) if g.last_supply < cutoff]
     if sampled:
         return min(sampled, key=lambda g: g.balance)
     fallback = next((g for g in ledger.normal if g.last_supply < day), None)

@@ -3,6 +3,7 @@ guarantees and extensions."""
 from __future__ import annotations
 
 import random
+from bisect import bisect
 from dataclasses import dataclass
 from datetime import date
 
@@ -41,7 +42,9 @@ class Weighted:
         return cls(tuple(weights), tuple(cumulative))
 
     def draw(self, rng: random.Random):
-        return rng.choices(self.values, cum_weights=self.cumulative)[0]
+        """= rng.choices(values, cum_weights=cumulative)[0] (the same draw), without its checks."""
+        cumulative = self.cumulative
+        return self.values[bisect(cumulative, rng.random() * (cumulative[-1] + 0.0), 0, len(cumulative) - 1)]
 
 
 BRANCHES_BEFORE_107 = Weighted.of(BRANCH_WEIGHTS)
@@ -50,17 +53,31 @@ BANK_CHOICE = Weighted.of(BANK_WEIGHTS)
 PROGRAM_CHOICES = tuple((since, Weighted.of(weights)) for since, weights in PROGRAM_MIXES)
 
 
+NEW_TERM_CHOICE = Weighted.of(dict(zip(*NEW_TERMS)))  # draws as rng.choices(*NEW_TERMS)[0] does
+EXTENSION_TERM_CHOICE = Weighted.of(dict(zip(*EXTENSION_TERMS)))
+
+
 def pick_branch(day: date, rng: random.Random) -> str:
     return (BRANCHES_WITH_107 if day >= BRANCH_107_OPENS else BRANCHES_BEFORE_107).draw(rng)
 
 
+_PROGRAM_CHOICE_ON: dict[date, Weighted] = {}
+
+
 def pick_program(day: date, rng: random.Random) -> str:
-    choice = next(mix for since, mix in reversed(PROGRAM_CHOICES) if day >= since)
+    choice = _PROGRAM_CHOICE_ON.get(day)
+    if choice is None:
+        choice = _PROGRAM_CHOICE_ON[day] = next(mix for since, mix in reversed(PROGRAM_CHOICES) if day >= since)
     return choice.draw(rng)
+
+
+GENERAL_RATIOS, GENERAL_FEES = (85.0, 85.0, 85.0, 90.0, 95.0, 100.0), (0.8, 0.9, 1.0, 1.0, 1.1, 1.2, 1.3, 1.5)
+SPECIAL_RATIOS, SPECIAL_FEES = (90.0, 95.0, 100.0, 100.0, 100.0), (0.5, 0.6, 0.7, 0.8, 0.8, 0.9, 1.0)
 
 
 def pick_pricing(program: str, rng: random.Random) -> tuple[float, float]:
     """(guarantee ratio %, fee rate %): special programs guarantee fully at lower fees."""
-    if program == "GENERAL":
-        return rng.choice((85.0, 85.0, 85.0, 90.0, 95.0, 100.0)), rng.choice((0.8, 0.9, 1.0, 1.0, 1.1, 1.2, 1.3, 1.5))
-    return rng.choice((90.0, 95.0, 100.0, 100.0, 100.0)), rng.choice((0.5, 0.6, 0.7, 0.8, 0.8, 0.9, 1.0))
+    below = rng._randbelow  # seq[below(len(seq))] is rng.choice(seq)
+    ratios, fees = (GENERAL_RATIOS, GENERAL_FEES) if program == "GENERAL" else (SPECIAL_RATIOS, SPECIAL_FEES)
+    ratio = ratios[below(len(ratios))]
+    return ratio, fees[below(len(fees))]

@@ -21,6 +21,8 @@ BUSINESS_KINDS = (
 )
 OUTLET_SUFFIXES = ("본점", "2호점", "부평점", "구월점", "송도점", "청라점")
 TAX_OFFICES = ("121", "122", "131", "137", "139", "143")
+# national-scale landing areas (millions of customers): more tax offices, so the numbers stay unique
+WIDE_TAX_OFFICES = TAX_OFFICES + tuple(str(code) for code in range(101, 300) if str(code) not in TAX_OFFICES)
 CORPORATE_CODES = ("81", "86", "87", "88")
 
 
@@ -32,11 +34,14 @@ class Customer:
 
 
 def person_name(rng: random.Random) -> str:
-    return rng.choice(SURNAMES) + rng.choice(GIVEN_SYLLABLES) + rng.choice(GIVEN_SYLLABLES)
+    below = rng._randbelow  # seq[below(len(seq))] is rng.choice(seq), without its checks
+    return (SURNAMES[below(len(SURNAMES))] + GIVEN_SYLLABLES[below(len(GIVEN_SYLLABLES))]
+            + GIVEN_SYLLABLES[below(len(GIVEN_SYLLABLES))])
 
 
 def business_name(rng: random.Random) -> str:
-    return rng.choice(BUSINESS_STEMS) + rng.choice(BUSINESS_KINDS)
+    below = rng._randbelow
+    return BUSINESS_STEMS[below(len(BUSINESS_STEMS))] + BUSINESS_KINDS[below(len(BUSINESS_KINDS))]
 
 
 def customer_name(rng: random.Random, corporate: bool) -> str:
@@ -63,8 +68,9 @@ CHECK_WEIGHTS = (1, 3, 7, 1, 3, 7, 1, 3, 5)
 def with_check_digit(first_nine: str) -> str:
     """The 10-digit 사업자등록번호 ending in the check digit that contract.business_reg_no_is_valid
     accepts (S = Σ dᵢ·wᵢ + ⌊d9·5/10⌋, check digit (10 − S mod 10) mod 10)."""
-    digits = [int(ch) for ch in first_nine]
-    total = sum(d * w for d, w in zip(digits, CHECK_WEIGHTS)) + digits[8] * 5 // 10
+    d = [ord(ch) - 48 for ch in first_nine]
+    total = (d[0] + 3 * d[1] + 7 * d[2] + d[3] + 3 * d[4] + 7 * d[5] + d[6] + 3 * d[7] + 5 * d[8]
+             + d[8] * 5 // 10)  # the weights CHECK_WEIGHTS
     return first_nine + str((10 - total % 10) % 10)
 
 
@@ -73,9 +79,10 @@ class CustomerBook:
 
     REUSE_SHARE = 0.12  # new guarantees for customers who already have one
 
-    def __init__(self) -> None:
+    def __init__(self, wide: bool = False) -> None:
         self.customers: list[Customer] = []
         self._reg_nos: set[str] = set()
+        self._offices = WIDE_TAX_OFFICES if wide else TAX_OFFICES
 
     def create(self, rng: random.Random) -> Customer:
         corporate = rng.random() < 0.1
@@ -90,9 +97,10 @@ class CustomerBook:
         return self.create(rng)
 
     def _new_reg_no(self, rng: random.Random, corporate: bool) -> str:
+        below, offices = rng._randbelow, self._offices  # 1 + below(n) is rng.randint(1, n)
         while True:
-            kind = rng.choice(CORPORATE_CODES) if corporate else f"{rng.randint(1, 79):02d}"
-            reg_no = with_check_digit(f"{rng.choice(TAX_OFFICES)}{kind}{rng.randint(1, 9999):04d}")
+            kind = CORPORATE_CODES[below(len(CORPORATE_CODES))] if corporate else f"{1 + below(79):02d}"
+            reg_no = with_check_digit(f"{offices[below(len(offices))]}{kind}{1 + below(9999):04d}")
             if reg_no not in self._reg_nos:
                 self._reg_nos.add(reg_no)
                 return reg_no

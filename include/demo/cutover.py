@@ -21,9 +21,9 @@ def opening_guarantee(books: Books, day: date, rng: random.Random) -> Guarantee:
     branch = BRANCHES_BEFORE_107.draw(rng)
     program = pick_program(date(2018, 6, 30), rng)
     ratio, fee = pick_pricing(program, rng)
-    return Guarantee(
-        books.ids.guarantee(rng.randint(2012, day.year), branch), branch, program, books.customers.create(rng),
-        BANK_CHOICE.draw(rng), ratio, fee, last_supply=day - timedelta(days=rng.randint(30, 1500)))
+    guarantee_id = books.ids.guarantee(rng.randint(min(2012, day.year - 6), day.year), branch)
+    return Guarantee(guarantee_id, branch, program, books.customers.create(rng),
+                     BANK_CHOICE.draw(rng), ratio, fee, last_supply=day - timedelta(days=rng.randint(30, 1500)))
 
 
 def write_cutover(books: Books, day: date, scale: float, rng: random.Random) -> None:
@@ -51,6 +51,6 @@ def open_claims(books: Books, day: date, scale: float, rng: random.Random) -> No
         count, amount_krw = flow.scaled(scale)
         for amount in split_amounts(amount_krw, count, SHAPES[kind], rng):
             branch = BRANCHES_BEFORE_107.draw(rng)
-            claim_id = books.ids.guarantee(rng.randint(2006, day.year), branch)
+            claim_id = books.ids.guarantee(rng.randint(min(2006, day.year - 12), day.year), branch)
             recourse, special = (amount, 0) if kind == "OPENING_RECOURSE" else (0, amount)
             books.open_claim(claim_id, branch, recourse, special)

@@ -10,8 +10,8 @@ from include.demo.choices import (
     BANK_CHOICE,
     CENTER,
     CENTER_EXTENSION_SHARE,
-    EXTENSION_TERMS,
-    NEW_TERMS,
+    EXTENSION_TERM_CHOICE,
+    NEW_TERM_CHOICE,
     pick_branch,
     pick_pricing,
     pick_program,
@@ -38,6 +38,17 @@ def best_fit(candidates, amount: int, fallback_to_largest: bool = False):
     return best or (largest if fallback_to_largest else None)
 
 
+def sample_fit(sampled, amount: int, supplied_before: date) -> Guarantee | None:
+    """best_fit among the sampled guarantees supplied before the given day (a fast loop)."""
+    best = None
+    for guarantee in sampled:
+        if guarantee.last_supply < supplied_before:
+            balance = guarantee.balance
+            if balance >= amount and (best is None or balance < best.balance):
+                best = guarantee
+    return best
+
+
 def find_normal_guarantee(ledger: Ledger, amount: int, day: date, min_age: timedelta,
                           rng: random.Random) -> Guarantee | None:
     """A NORMAL guarantee for `amount`: the best fit among growing samples of those supplied at
@@ -48,7 +59,16 @@ def find_normal_guarantee(ledger: Ledger, amount: int, day: date, min_age: timed
     for size in SAMPLE_SIZES:
         if not len(pool):
             break
-        found = best_fit((g for g in (pool.pick(rng) for _ in range(size)) if g.last_supply < aged_before), amount)
+        found = sample_fit(pool.picks(rng, size), amount, aged_before)
+        if found:
+            return found
+    if pool is ledger.large:  # sorted by balance: no scan (same answers as the scans below)
+        found = pool.best_fit(amount, lambda g: g.last_supply < aged_before)
+        if found:
+            return found
+        # a NORMAL guarantee covering amount (≥ LARGE_KRW) is a large one: the first in normal's order
+        supplied_before_today, rank = (lambda g: g.last_supply < day), ledger.normal.position
+        found = pool.best_fit(amount, supplied_before_today, rank) or pool.largest(supplied_before_today, rank)
         if found:
             return found
     return (best_fit((g for g in pool if g.last_supply < aged_before), amount)
@@ -59,9 +79,10 @@ def find_accident_guarantee(ledger: Ledger, amount: int, day: date) -> Guarantee
     """The best-fitting guarantee in accident status, preferring accidents at least two weeks old
     (or the largest when none covers the amount)."""
     settled_before = day - RESOLVE_MIN_AGE
-    settled = best_fit((g for g in ledger.in_accident if g.accident_date <= settled_before), amount)
-    return settled or best_fit((g for g in ledger.in_accident if g.accident_date < day), amount,
-                               fallback_to_largest=True)
+    pool = ledger.in_accident  # sorted by balance: the answers of a scan in pool order, without it
+    return (pool.best_fit(amount, lambda g: g.accident_date <= settled_before)
+            or pool.best_fit(amount, lambda g: g.accident_date < day)
+            or pool.largest(lambda g: g.accident_date < day))
 
 
 # Each action carries out one planned event for (up to) `amount` won and returns the amount it
@@ -74,7 +95,7 @@ def do_new(books: Books, period: Period, amount: int, rng: random.Random) -> int
     ratio, fee = pick_pricing(program, rng)
     guarantee = Guarantee(books.ids.guarantee(day.year, branch), branch, program,
                           books.customers.for_new_guarantee(rng), BANK_CHOICE.draw(rng), ratio, fee, last_supply=day)
-    books.new_guarantee(guarantee, amount, rng.choices(*NEW_TERMS)[0])
+    books.new_guarantee(guarantee, amount, NEW_TERM_CHOICE.draw(rng))
     return amount
 
 
@@ -84,7 +105,7 @@ def do_extend(books: Books, period: Period, amount: int, rng: random.Random) -> 
         return None
     before, amount = guarantee.balance, min(amount, guarantee.balance)
     branch = CENTER if rng.random() < CENTER_EXTENSION_SHARE else guarantee.branch
-    books.extend(guarantee, amount, rng.choices(*EXTENSION_TERMS)[0], branch)
+    books.extend(guarantee, amount, EXTENSION_TERM_CHOICE.draw(rng), branch)
     period.stats.extended_before += before
     period.stats.extended_after += amount
     return amount

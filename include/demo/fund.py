@@ -3,7 +3,7 @@ losses booked later, and the rows they make per day."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 
 from include.demo.plan import scaled_krw
 
@@ -75,6 +75,27 @@ CONTRIBUTION_PLAN = (
 # year-end deficit appropriations booked later: (date, code, name, million won)
 LOSS_PLAN = (("2021-02-26", "DEFICIT", "2020년 결손금 보전", 15_000),)
 
+
+
+def history_fund_entries(entries: dict[date, list[tuple]], history_years: list[date], scale: float,
+                         opening_scale: float) -> None:
+    """The history's fund rows (--years): what the fund gained between its opening at the earlier
+    cut-over (at `opening_scale`) and the default cut-over (at `scale`), in each history year (from
+    each of `history_years`, the cut-over and its anniversaries) one LOSS (deficit appropriation)
+    after 8 weeks and one CONTRIBUTION per contributor type after half a year, so that the fund
+    reaches the state of the cut-over without history exactly."""
+    rows = [(code, name, contributor_type, "CONTRIBUTION", million, 182)
+            for code, name, contributor_type, million in OPENING_FUNDS]
+    code, name, million = CUTOVER_DEFICIT
+    rows.insert(0, (code, name, None, "LOSS", million, 56))
+    count = len(history_years)
+    for code, name, contributor_type, entry_type, million, offset in rows:
+        rest = scaled_krw(million, scale) - scaled_krw(million, opening_scale)
+        share = rest // count // 1000 * 1000
+        for number, first in enumerate(history_years, start=1):
+            amount = share if number < count else rest - share * (count - 1)
+            if amount > 0:
+                entries[first + timedelta(days=offset)].append((entry_type, code, name, contributor_type, None, amount))
 
 
 def fund_entries_by_day(scale: float) -> dict[date, list[tuple]]:

@@ -3,6 +3,8 @@ claim ledgers and pools for random picks; it refuses what the contract's ledger 
 from __future__ import annotations
 
 import random
+from bisect import bisect_left, insort
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -41,7 +43,137 @@ class Pool:
                 self._positions[last] = position
 
     def pick(self, rng: random.Random):
-        return self._items[rng.randrange(len(self._items))]
+        return self._items[rng._randbelow(len(self._items))]  # = rng.randrange(len), without its checks
+
+    def position(self, item) -> int:
+        return self._positions[item]
+
+    def picks(self, rng: random.Random, count: int) -> Iterator:
+        """`count` uniform picks (as `pick` `count` times)."""
+        items, size, bits = self._items, len(self._items), rng.getrandbits
+        if not size:
+            raise ValueError("no item to pick")  # as rng.randrange(0)
+        width = size.bit_length()
+        for _ in range(count):  # rng._randbelow(size), inlined
+            index = bits(width)
+            while index >= size:
+                index = bits(width)
+            yield items[index]
+
+
+class SortedKeys:
+    """A sorted list of keys in blocks (add, remove: O(log n + block)); ascending and descending walks."""
+
+    __slots__ = ("_blocks", "_maxes")
+    BLOCK = 512
+
+    def __init__(self) -> None:
+        self._blocks: list[list] = []
+        self._maxes: list = []
+
+    def add(self, key) -> None:
+        blocks, maxes = self._blocks, self._maxes
+        if not maxes:
+            blocks.append([key])
+            maxes.append(key)
+            return
+        index = bisect_left(maxes, key)
+        if index == len(maxes):
+            index -= 1
+            blocks[index].append(key)
+            maxes[index] = key
+        else:
+            insort(blocks[index], key)
+        block = blocks[index]
+        if len(block) > 2 * self.BLOCK:
+            blocks[index:index + 1] = [block[:self.BLOCK], block[self.BLOCK:]]
+            maxes[index:index + 1] = [block[self.BLOCK - 1], block[-1]]
+
+    def remove(self, key) -> None:
+        blocks, maxes = self._blocks, self._maxes
+        index = bisect_left(maxes, key)
+        block = blocks[index]
+        del block[bisect_left(block, key)]
+        if block:
+            maxes[index] = block[-1]
+        else:
+            del blocks[index], maxes[index]
+
+    def ascending_from(self, key) -> Iterator:
+        """The keys not below `key`, smallest first."""
+        blocks, maxes = self._blocks, self._maxes
+        index = bisect_left(maxes, key)
+        if index == len(maxes):
+            return
+        block = blocks[index]
+        yield from block[bisect_left(block, key):]
+        for block in blocks[index + 1:]:
+            yield from block
+
+    def descending(self) -> Iterator:
+        for block in reversed(self._blocks):
+            yield from reversed(block)
+
+
+class BalancePool(Pool):
+    """A Pool of guarantees also kept sorted by (balance, position in the pool): the best fit for an
+    amount without scanning the pool, exactly as a scan in pool order finds it."""
+
+    __slots__ = ("_keys", "_sorted")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._keys: dict = {}  # member → its key in _sorted: (balance, position, member)
+        self._sorted = SortedKeys()
+
+    def _index(self, item, position: int) -> None:
+        key = self._keys[item] = (item.balance, position, item)
+        self._sorted.add(key)
+
+    def place(self, item, member: bool) -> None:
+        positions, keys = self._positions, self._keys
+        if member:
+            if item not in positions:
+                positions[item] = len(self._items)
+                self._items.append(item)
+                self._index(item, positions[item])
+            elif keys[item][0] != item.balance:
+                self._sorted.remove(keys[item])
+                self._index(item, positions[item])
+        elif item in positions:
+            position = positions.pop(item)
+            self._sorted.remove(keys.pop(item))
+            last = self._items.pop()
+            if position < len(self._items):
+                self._items[position] = last
+                positions[last] = position
+                self._sorted.remove(keys[last])
+                self._index(last, position)
+
+    def best_fit(self, amount: int, allowed: Callable, rank: Callable | None = None):
+        """The allowed member with the smallest balance ≥ amount (ties: the lowest `rank`, by default
+        the position in this pool), or None."""
+        found = None
+        for balance, _, item in self._sorted.ascending_from((amount, -1)):
+            if found is not None and balance != found.balance:
+                break
+            if allowed(item):
+                if rank is None:
+                    return item
+                if found is None or rank(item) < rank(found):
+                    found = item
+        return found
+
+    def largest(self, allowed: Callable, rank: Callable | None = None):
+        """The allowed member with the largest balance (ties: the lowest `rank`, by default the
+        position in this pool), or None."""
+        found = None
+        for balance, _, item in self._sorted.descending():
+            if found is not None and balance != found.balance:
+                break
+            if allowed(item) and (found is None or rank is None or rank(item) < rank(found)):
+                found = item
+        return found
 
 
 @dataclass(eq=False, slots=True)
@@ -77,7 +209,7 @@ class Ledger:
 
     def __init__(self) -> None:
         self.guarantees: dict[str, Guarantee] = {}
-        self.normal, self.large, self.in_accident = Pool(), Pool(), Pool()
+        self.normal, self.large, self.in_accident = Pool(), BalancePool(), BalancePool()
         self.total_balance = 0
         self.claims: dict[str, Claim] = {}
         self.recourse, self.special_only = Pool(), Pool()

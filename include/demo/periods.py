@@ -19,6 +19,7 @@ from include.demo.ledger import Claim, Ledger
 from include.demo.plan import (
     DEFAULT_START,
     GENERIC_MONTH,
+    HISTORY_MONTH,
     MILLION,
     MONTHLY_FIGURES,
     PLANNED_GUARANTEE_EVENTS,
@@ -82,13 +83,20 @@ class Period:
         return ledger.live_count + new_count - subrogations - self.target_count
 
 
-def period_bounds(start: date, end: date) -> Iterator[tuple[str, date, date]]:
-    """(key, first, last) of the plan periods after the cut-over: the report's years whole (from
-    the default cut-over only), else calendar months."""
+HISTORY = " (history)"  # the key's suffix of a history month
+
+
+def period_bounds(start: date, end: date, window_start: date | None = None) -> Iterator[tuple[str, date, date]]:
+    """(key, first, last) of the plan periods after the cut-over: the history's months up to
+    `window_start` (when the cut-over is earlier, --years), then the report's years whole (from the
+    default window only), else calendar months."""
+    window_start = window_start or start
     day = start + timedelta(days=1)
     while day <= end:
         year_key = str(day.year)
-        if start == DEFAULT_START and year_key in YEARLY_FIGURES and (day.month, day.day) == (1, 1):
+        if day <= window_start:
+            key, last = f"{day.year}-{day.month:02d}{HISTORY}", min(month_end(day), window_start)
+        elif window_start == DEFAULT_START and year_key in YEARLY_FIGURES and (day.month, day.day) == (1, 1):
             key, last = year_key, date(day.year, 12, 31)
         else:
             key, last = f"{day.year}-{day.month:02d}", month_end(day)
@@ -97,22 +105,33 @@ def period_bounds(start: date, end: date) -> Iterator[tuple[str, date, date]]:
 
 
 def figures_for(key: str, scenario: str, start: date) -> PeriodFigures:
-    """The report's plan applies to the book as it was at the default cut-over; from any other
-    cut-over every month follows the generic plan."""
+    """The report's plan applies to the book as it was at the default cut-over (`start`: where the
+    window begins); from any other cut-over every month follows the generic plan, in the history 2019's
+    volumes by month."""
+    if key.endswith(HISTORY):
+        return HISTORY_MONTH
     if start != DEFAULT_START:
         return GENERIC_MONTH
     return YEARLY_FIGURES.get(key) or MONTHLY_FIGURES.get((key, scenario)) or GENERIC_MONTH
 
 
 def build_period(key: str, first: date, last: date, figures: PeriodFigures, ledger: Ledger,
-                 scale: float, stats: ControlStats, rng: random.Random) -> Period:
+                 scale: float, stats: ControlStats, rng: random.Random,
+                 steer: tuple[int, int, int] | None = None) -> Period:
+    """`steer` (history months): (count, won, periods left) the book is to reach at the end of the
+    history; each month closes its share of the way there."""
     days = business_days(first, last)
     stats.fade()
     if not days:
         return Period(key, [], ledger.live_count, ledger.total_balance, {}, {}, {}, set(),
                       {kind: [0, 0] for kind in PLANNED_GUARANTEE_EVENTS}, stats)
     schedule, remaining = schedule_guarantee_events(figures, days, scale, rng)
-    target_count, target_krw = closing_targets(figures, ledger, remaining, scale)
+    if steer:
+        count, krw, left = steer
+        target_count = ledger.live_count + round((count - ledger.live_count) / left)
+        target_krw = ledger.total_balance + (krw - ledger.total_balance) // left
+    else:
+        target_count, target_krw = closing_targets(figures, ledger, remaining, scale)
     recoveries, recovery_claims = plan_recourse_recoveries(figures.recovery, ledger, days, scale, rng)
     return Period(key, days, target_count, target_krw, schedule, recoveries,
                   plan_claim_tasks(figures, days, scale), recovery_claims, remaining, stats)
@@ -174,11 +193,19 @@ def plan_claim_tasks(figures: PeriodFigures, days: list[date], scale: float) -> 
 
 
 class PeriodCalendar:
-    """The plan periods of a run, each built when its first day comes (from the state then)."""
+    """The plan periods of a run, each built when its first day comes (from the state then).
 
-    def __init__(self, start: date, end: date, seed: int, scale: float, scenario: str) -> None:
-        self._bounds = list(period_bounds(start, end))
-        self._start = start
+    With a history (`window_start` after the cut-over `start`), the history's months steer the
+    book to `window_book` (count, won) at `window_start`: the book of the cut-over without history.
+    """
+
+    def __init__(self, start: date, end: date, seed: int, scale: float, scenario: str,
+                 window_start: date | None = None, window_book: tuple[int, int] | None = None) -> None:
+        self._window_start = window_start or start
+        self._bounds = list(period_bounds(start, end, self._window_start))
+        self._history_keys = [key for key, _, _ in period_bounds(start, max(end, self._window_start),
+                                                                 self._window_start) if key.endswith(HISTORY)]
+        self._window_book = window_book
         self._seed, self._scale, self._scenario = seed, scale, scenario
         self._current: Period | None = None
         self._current_last = date.min
@@ -187,8 +214,12 @@ class PeriodCalendar:
     def period_on(self, day: date, ledger: Ledger) -> Period:
         if self._current is None or day > self._current_last:
             key, first, last = next(bound for bound in self._bounds if bound[1] <= day <= bound[2])
-            figures = figures_for(key, self._scenario, self._start)
+            figures = figures_for(key, self._scenario, self._window_start)
             rng = random.Random(f"{self._seed}:plan:{key}")
-            self._current = build_period(key, first, last, figures, ledger, self._scale, self._stats, rng)
+            steer, scale = None, self._scale
+            if key.endswith(HISTORY) and self._window_book:  # volumes grow with the book
+                steer = (*self._window_book, len(self._history_keys) - self._history_keys.index(key))
+                scale *= min(1.0, ledger.live_count / max(1, self._window_book[0]))
+            self._current = build_period(key, first, last, figures, ledger, scale, self._stats, rng, steer)
             self._current_last = last
         return self._current

@@ -77,6 +77,21 @@ MONTHLY_FIGURES = {  # (month, scenario) → figures; the multiple ends Q1 near 
 GENERIC_MONTH = _month_2021(Flow(1_700, 42_000), Flow(1_650, 41_000), balance=None)
 
 
+def _monthly(figures: PeriodFigures) -> PeriodFigures:
+    def month(flow: Flow) -> Flow:
+        return Flow(round(flow.count / 12), round(flow.million / 12))
+    return PeriodFigures(
+        new=month(figures.new), extend=month(figures.extend), accident=month(figures.accident),
+        normalize=month(figures.normalize), subrogate=month(figures.subrogate), recovery=month(figures.recovery),
+        balance=None, write_off=round(figures.write_off / 12),
+        special=tuple((kind, round(million / 12)) for kind, million in figures.special))
+
+
+# a month of the history before the window (--years): 2019's volumes by month (the generator scales
+# them with the book, and steers the book to the cut-over's)
+HISTORY_MONTH = _monthly(YEARLY_FIGURES["2019"])
+
+
 @dataclass(frozen=True)
 class AmountShape:
     """How a total is split into single amounts: unit, bounds (in units) and lognormal spread."""

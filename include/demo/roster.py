@@ -7,7 +7,7 @@ from datetime import date
 
 from include.demo.books import Books
 
-LONG_AGO = date(2010, 3, 2)
+LONG_AGO = date(1995, 3, 2)  # on the roster since before any cut-over (history included)
 # ACTIVE staff on 2021-01-04 by unit and grade (the report's 현원; 5~6급 split into 5 and 6)
 ROSTER_2021 = {
     "010": ("2", "OTHER", "OTHER"),
