@@ -384,3 +384,138 @@ def test_the_night_goes_ahead_at_once_when_unseen_deliveries_wait(conn, db_url, 
     assert steps.delivery_arrived(D2)  # a night already loaded
     write_delivery(tmp_path, D3, good_delivery(D3))
     assert steps.delivery_arrived(tonight)  # a missed night arrived since: go ahead
+
+
+# --- the fast path (include.ingest.fast_check) and the exact checker agree -------------------
+
+def _exact_only(monkeypatch):
+    """Every file checked by the exact row-by-row checker alone (the fast path never vouches)."""
+    from include.ingest import fast_check
+
+    monkeypatch.setattr(fast_check, "clean_frames", lambda spec, files, unique_elsewhere=False: [None] * len(files))
+
+
+def _outcome(folders, unique_elsewhere=frozenset()):
+    from include.ingest.validation import check_deliveries
+
+    return [(c.ok, [(v.file, v.line, v.column, v.value, v.reason) for v in c.violations],
+             {name: (p.data_records, p.amount_sum, p.encoding, p.sha256) for name, p in c.files.items()})
+            for c in check_deliveries(folders, unique_elsewhere=unique_elsewhere)]
+
+
+def _bad_delivery(case: str):
+    """Writes delivery D2 as the bad-file case `case` of this module's tables."""
+    rules = {r[0]: r for r in ROW_RULES}
+    raw_rules = {r[0]: r for r in RAW_FILE_RULES}
+    file_rules = {r[0]: r for r in FILE_RULES}
+
+    def write(landing):
+        if case in rules:
+            rows = good_delivery(D2, 2)
+            rules[case][1](rows)
+            write_delivery(landing, D2, rows)
+        elif case in raw_rules:
+            data = raw_rules[case][1]
+            write_delivery(landing, D2, good_delivery(D2, 1),
+                           raw_files={"guarantees.csv": data if data is not None else _raw_guarantees(case)})
+        else:
+            file_rules[case][1](write_delivery(landing, D2, good_delivery(D2, 2)))
+    return write
+
+
+BAD_FILES = [r[0] for r in ROW_RULES] + [r[0] for r in RAW_FILE_RULES] + [r[0] for r in FILE_RULES]
+
+
+@pytest.mark.parametrize("case", BAD_FILES)
+def test_fast_and_exact_paths_agree_on_every_bad_file(tmp_path, monkeypatch, case):
+    """Each bad-file case, in a batch between good deliveries: the same deliveries rejected with
+    the same violations (file, line, column, value, reason, in order) by either path."""
+    write_delivery(tmp_path, D1, good_delivery(D1, 3))
+    _bad_delivery(case)(tmp_path)
+    write_delivery(tmp_path, D3, good_delivery(D3, 2), encodings={"guarantees.csv": "cp949"})
+    folders = [folder for _, folder in complete_deliveries(tmp_path)]
+    ids_in_raw = frozenset({"guarantees.csv", "repayments.csv", "contributions.csv"})
+    fast, fast_trusting_raw = _outcome(folders), _outcome(folders, ids_in_raw)
+    _exact_only(monkeypatch)
+    exact = _outcome(folders)
+    assert [ok for ok, _, _ in exact] == [True, False, True]
+    assert fast == exact
+    if case != "duplicate_event_in_file":  # left to raw's unique index, checked exactly when it fires
+        assert fast_trusting_raw == exact
+
+
+def _content(conn, day) -> dict:
+    """A delivery's rows in raw without what differs from day to day (ids, dates, lineage)."""
+    from include.ingest.contract import DATE, FILES
+
+    found = {}
+    for spec in FILES:
+        columns = [c.name for c in spec.columns if not c.identifier and c.type != DATE]
+        columns += [d.name for d in spec.derived] + ["line_no"]
+        found[spec.table] = conn.execute(f"select {', '.join(columns)} from raw.{spec.table} "
+                                         "where delivery_date = %s order by line_no", (day,)).fetchall()
+    return found
+
+
+def test_cp949_bom_lf_and_quoted_line_breaks_load_the_same_rows(conn, tmp_path):
+    """The same delivery written in UTF-8, UTF-8 with BOM and CP949, with CRLF or LF line ends,
+    names with quotes, commas and line breaks: the same rows are loaded each time."""
+    from include.ingest.contract import FILES
+    from tests.landing_factory import csv_bytes
+
+    def rows_for(day):
+        rows = good_delivery(day, 3)
+        rows["guarantees.csv"][1]["customer_name"] = '두 줄\n"상호", 남동점'
+        rows["guarantees.csv"][2]["customer_name"] = "세 줄\n이름\n끝"
+        return rows
+    days = [date(2019, 1, d) for d in (2, 3, 4, 5)]
+    write_delivery(tmp_path, days[0], rows_for(days[0]))
+    write_delivery(tmp_path, days[1], rows_for(days[1]),
+                   encodings={"guarantees.csv": "utf-8-sig", "repayments.csv": "utf-8-sig"})
+    write_delivery(tmp_path, days[2], rows_for(days[2]), encodings={"guarantees.csv": "cp949", "headcount.csv": "cp949"})
+    lf = rows_for(days[3])
+    raw_lf = {spec.name: csv_bytes(list(spec.column_names), [[r.get(c) for c in spec.column_names]
+                                                              for r in lf[spec.name]]).replace(b"\r\n", b"\n")
+              for spec in FILES}
+    write_delivery(tmp_path, days[3], lf, raw_files=raw_lf)
+    report = load_landing(conn, tmp_path)
+    assert [d for d, _ in report.loaded] == days
+    loaded = [_content(conn, day) for day in days]
+    assert all(found == loaded[0] for found in loaded[1:])
+    names = conn.execute("select customer_name, line_no from raw.guarantees where delivery_date = %s "
+                         "order by line_no", (days[2],)).fetchall()
+    assert names == [('주식회사 "한빛", 남동점', 2), ('두 줄\n"상호", 남동점', 3), ("세 줄\n이름\n끝", 5)]
+    encodings = conn.execute("select encodings from ops.deliveries order by load_id").fetchall()
+    assert [e["guarantees.csv"] for (e,) in encodings] == ["utf-8", "utf-8-sig", "cp949", "utf-8"]
+
+
+def test_a_big_delivery_loads_with_every_row_checked_and_keyed(conn, tmp_path):
+    """A delivery of many rows goes through the fast path (chunks, customer keys made while
+    copied) and loads the same keys as CustomerKeys computes one by one."""
+    from include.ingest.customer_key import CustomerKeys, secret_for
+
+    rows = good_delivery(D1, 60_000)
+    write_delivery(tmp_path, D1, rows)
+    write_delivery(tmp_path, D2, good_delivery(D2, 2))
+    report = load_landing(conn, tmp_path)
+    assert report.rows == 60_000 * 2 + 3 + 2 * 2 + 3
+    keys = CustomerKeys(secret_for(tmp_path))
+    sample = conn.execute("select business_reg_no, customer_key, line_no from raw.guarantees "
+                          "where delivery_date = %s and line_no in (2, 30001, 60001)", (D1,)).fetchall()
+    assert [(key, line) for number, key, line in sample] == [(keys(n), line) for n, _, line in sample]
+    assert [line for _, _, line in sample] == [2, 30001, 60001]
+
+
+def test_deliveries_without_any_quoted_field_load(conn, tmp_path):
+    """Files with no quoted field at all (the optional last column empty): checked as one batch."""
+    for day in (D1, D2, D3):
+        rows = good_delivery(day, 3)
+        for row in rows["guarantees.csv"]:
+            row["customer_name"] = "한빛상회"
+        rows["guarantees.csv"][2].update(event_type="TERMINATE", guarantee_ratio_pct="", fee_rate_pct="",
+                                         term_months="", maturity_date="")
+        write_delivery(tmp_path, day, rows)
+    report = load_landing(conn, tmp_path)
+    assert [d for d, _ in report.loaded] == [D1, D2, D3]
+    assert conn.execute("select array_agg(line_no order by line_no) from raw.guarantees "
+                        "where delivery_date = %s", (D3,)).fetchone()[0] == [2, 3, 4]

@@ -83,7 +83,10 @@ def entry_digest(path: Path) -> str:
 
 
 def decode(path: Path) -> DecodedFile:
-    raw = read_regular(path)
+    return decode_bytes(path, read_regular(path))
+
+
+def decode_bytes(path: Path, raw: bytes) -> DecodedFile:
     if raw.startswith(UTF8_BOM):
         try:
             return DecodedFile(path, raw, raw[len(UTF8_BOM):].decode("utf-8"), "utf-8-sig")
@@ -97,6 +100,38 @@ def decode(path: Path) -> DecodedFile:
         return DecodedFile(path, raw, raw.decode("cp949"), "cp949")
     except UnicodeDecodeError as exc:
         raise UndecodableFile(f"neither UTF-8 nor CP949: {exc}") from exc
+
+
+@dataclass
+class DeliveredFile:
+    """A data file as the checks read it: its SHA-256, and its bytes as UTF-8 for the fast path,
+    without the decoded text (a big file's text is twice its bytes). `verified` False: the bytes
+    are handed on as they are, UTF-8 presumed (the fast path's parser refuses what is not UTF-8);
+    `decoded()` decides the encoding as `decode` does, for the exact checker."""
+    path: Path
+    raw: bytes
+    sha256: str
+    encoding: str  # utf-8, utf-8-sig or cp949 (presumed while not verified)
+    utf8: bytes
+    verified: bool = False
+
+    def decoded(self) -> DecodedFile:
+        """The file's text (UTF-8, UTF-8 with BOM or CP949), or UndecodableFile."""
+        decoded = decode_bytes(self.path, self.raw)
+        if not self.verified:
+            self.encoding, self.verified = decoded.encoding, True
+            self.utf8 = self.raw[len(UTF8_BOM):] if decoded.encoding == "utf-8-sig" else (
+                self.raw if decoded.encoding == "utf-8" else decoded.text.encode("utf-8"))
+        return decoded
+
+
+def read_delivered(path: Path) -> DeliveredFile:
+    """Read a data file (a regular file, else UndecodableFile) and its SHA-256."""
+    raw = read_regular(path)
+    sha = hashlib.sha256(raw).hexdigest()
+    if raw.startswith(UTF8_BOM):
+        return DeliveredFile(path, raw, sha, "utf-8-sig", raw[len(UTF8_BOM):])
+    return DeliveredFile(path, raw, sha, "utf-8", raw)
 
 
 def records(text: str):

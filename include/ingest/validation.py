@@ -6,15 +6,20 @@ rejects the whole delivery; the caller decides what to do with the result.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import re
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from include.ingest import contract
+import polars as pl
+
+from include.ingest import contract, fast_check
 from include.ingest.contract import (
     FILES,
     MANIFEST_FILE,
@@ -24,10 +29,12 @@ from include.ingest.contract import (
 )
 from include.ingest.extract_files import (
     DecodedFile,
+    DeliveredFile,
     UndecodableFile,
     decode,
     entry_digest,
     entry_kind,
+    read_delivered,
     records,
 )
 
@@ -65,10 +72,38 @@ class ParsedFile:
     spec: FileSpec
     encoding: str
     sha256: str
-    rows: list[list[str]] = field(default_factory=list)  # checked fields in contract column order ("" = null)
-    line_numbers: list[int] = field(default_factory=list)
+    # the checked rows of a file without violations: the contract columns in contract order (text,
+    # null = empty field) and line_no, the physical line each record starts on; None otherwise
+    frame: pl.DataFrame | None = None
     data_records: int = 0  # records after the header, valid or not
     well_formed: bool = True  # header matched and the CSV parsed to the end
+    amount_sum: int | None = None  # Σ amount_krw when every amount is a plain integer
+
+    line_base: int = 0  # frame's line_no less this: the line each record starts on
+    opening_count: int | None = None  # the fast path's count of rows of a cut-over-only kind
+    # the contract's derived columns (customer_key), computed by the loader: name -> values
+    derived: dict[str, list] = field(default_factory=dict)
+    # (line, code) of the rows of a kind for the cut-over only (OPENING …), found by the exact path
+    # in a file it rejects (the frame is not kept then)
+    opening: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def row_count(self) -> int:
+        return 0 if self.frame is None else self.frame.height
+
+    def opening_rows(self) -> list[tuple[int, str]]:
+        """(line, code) of the file's rows of a cut-over-only kind (spec.opening_codes)."""
+        if self.frame is None or self.spec.opening_column is None:
+            return self.opening
+        if self.opening_count == 0:
+            return []
+        column = pl.col(self.spec.opening_column)
+        return list(self.frame.filter(column.is_in(list(self.spec.opening_codes)))
+                    .select(self.lines(), column).iter_rows())
+
+    def lines(self) -> pl.Expr:
+        """The line each row of the frame starts on."""
+        return (pl.col("line_no") - self.line_base).alias("line_no")
 
 
 @dataclass
@@ -79,6 +114,7 @@ class CheckedDelivery:
     files: dict[str, ParsedFile]
     violations: list[Violation]
     unexpected: list[str] = field(default_factory=list)  # files not of the contract: reported, not loaded
+    size: int = 0  # bytes of its data files as read (check_deliveries' budget)
 
     @property
     def ok(self) -> bool:
@@ -288,15 +324,64 @@ def _maturity_violations(columns: list[tuple[str, ...]], lines: list[int], bad_r
 
 # --- files -------------------------------------------------------------------------------
 
-def check_file(spec: FileSpec, decoded: DecodedFile, delivery_date: date,
+EXACT_CHUNK_ROWS = 50_000  # the exact path checks this many records at a time (bounded memory)
+
+
+def check_file(spec: FileSpec, delivered: DeliveredFile | DecodedFile, delivery_date: date,
                violations: list[Violation]) -> ParsedFile:
-    parsed = ParsedFile(spec, decoded.encoding, decoded.sha256)
+    """Every file-level rule of the contract. The fast path (include.ingest.fast_check) checks a
+    whole file column-wise and hands on a file that is certainly clean; any doubt, and the exact
+    path below reads the file record by record and works out every violation and its reason."""
+    if isinstance(delivered, DecodedFile):  # a caller that decoded the file itself
+        text = delivered.text.encode("utf-8")
+        delivered = DeliveredFile(delivered.path, text, delivered.sha256, delivered.encoding, text, verified=True)
+    parsed = ParsedFile(spec, delivered.encoding, delivered.sha256)
+    clean = fast_check.clean_frame(spec, delivered.utf8, delivery_date)
+    if clean is not None:
+        parsed.frame, parsed.amount_sum, parsed.line_base = clean.frame, clean.amount_sum, clean.line_base
+        parsed.data_records = clean.frame.height
+        return parsed
+    return _check_file_exactly(spec, delivered.decoded(), delivery_date, violations, parsed)
+
+
+def _check_file_exactly(spec: FileSpec, decoded: DecodedFile, delivery_date: date,
+                        violations: list[Violation], parsed: ParsedFile) -> ParsedFile:
+    """Record by record, a chunk of records at a time: every violation with its reason. The rows of
+    a file without any are kept (as a frame) for the load; a rejected file's are not kept."""
     if "\x00" in decoded.text:  # PostgreSQL text cannot hold NUL
         line = decoded.text.count("\n", 0, decoded.text.index("\x00")) + 1
         violations.append(Violation(spec.name, line, None, None, "contains a NUL character"))
         parsed.well_formed = False
         return parsed
     it = records(decoded.text)
+    malformed: list[Violation] = []  # in the order the checks always reported them
+    found: list[Violation] = []
+    duplicates: list[Violation] = []
+    frames = []
+    first_line: dict[str, int] = {}  # duplicate ids within the file
+    amount_pos = spec.column_names.index("amount_krw") if spec.has_amount else None
+    amount_sum: int | None = 0 if spec.has_amount else None
+    rows: list[list[str]] = []
+    lines: list[int] = []
+
+    opening_pos = spec.column_names.index(spec.opening_column) if spec.opening_column else None
+
+    def check_chunk() -> None:
+        nonlocal amount_sum
+        if opening_pos is not None:
+            parsed.opening += [(line, row[opening_pos]) for row, line in zip(rows, lines)
+                               if row[opening_pos] in spec.opening_codes]
+        found.extend(check_columns(spec, rows, lines, delivery_date))
+        duplicates.extend(_duplicate_ids(spec, rows, lines, first_line))
+        if amount_sum is not None:
+            amounts = [r[amount_pos] for r in rows]
+            amount_sum = (amount_sum + sum(map(int, amounts))
+                          if all(a.isascii() and a.isdigit() for a in amounts) else None)
+        if not (malformed or found or duplicates):
+            frames.append(fast_check.frame_of_rows(spec, rows, lines))
+        rows.clear()
+        lines.clear()
+
     try:
         first = next(it, None)
         if first is None:
@@ -318,25 +403,40 @@ def check_file(spec: FileSpec, decoded: DecodedFile, delivery_date: date,
         for line, fields in it:
             parsed.data_records += 1
             if len(fields) != len(header):  # the row is not echoed: its fields may be personal
-                violations.append(Violation(spec.name, line, None, None,
-                                            f"has {len(fields)} fields, header has {len(header)}"))
+                malformed.append(Violation(spec.name, line, None, None,
+                                           f"has {len(fields)} fields, header has {len(header)}"))
+                amount_sum = None  # a malformed row: its amount is not summed
                 continue
-            parsed.rows.append([fields[p] for p in positions])
-            parsed.line_numbers.append(line)
+            rows.append([fields[p] for p in positions])
+            lines.append(line)
+            if len(rows) >= EXACT_CHUNK_ROWS:
+                check_chunk()
+        check_chunk()
     except csv.Error as exc:
         violations.append(Violation(spec.name, None, None, None, f"malformed CSV: {exc}"))
         parsed.well_formed = False
         return parsed
-    violations.extend(check_columns(spec, parsed.rows, parsed.line_numbers, delivery_date))
-    violations.extend(_duplicate_ids(spec, parsed))
+    violations.extend(malformed + found + duplicates)
+    parsed.amount_sum = amount_sum
+    if not (malformed or found or duplicates):
+        parsed.frame = pl.concat(frames) if len(frames) > 1 else frames[0]
     return parsed
 
 
-def _duplicate_ids(spec: FileSpec, parsed: ParsedFile) -> list[Violation]:
-    key_pos = spec.column_names.index(spec.key.name)
-    first_line: dict[str, int] = {}
+def within_file_duplicates(parsed: ParsedFile) -> list[Violation]:
+    """The exact check of ids twice in one file, on a file the fast path let through."""
+    if parsed.frame is None:
+        return []
+    key = parsed.spec.key.name
+    frame = parsed.frame.select(key, parsed.lines())
+    return _duplicate_ids(parsed.spec, [[v] for v in frame[key].to_list()], frame["line_no"].to_list(), {}, 0)
+
+
+def _duplicate_ids(spec: FileSpec, rows: list[list[str]], lines: list[int],
+                   first_line: dict[str, int], key_pos: int | None = None) -> list[Violation]:
+    key_pos = spec.column_names.index(spec.key.name) if key_pos is None else key_pos
     found = []
-    for row, line in zip(parsed.rows, parsed.line_numbers):
+    for row, line in zip(rows, lines):
         key = row[key_pos]
         if key in first_line:
             found.append(Violation(spec.name, line, spec.key.name, key,
@@ -357,11 +457,8 @@ def check_against_manifest(spec: FileSpec, parsed: ParsedFile, entry: ManifestLi
         violations.append(Violation(spec.name, None, "rows", str(parsed.data_records),
                                     f"row count differs from the manifest ({entry.rows})"))
     if spec.has_amount:
-        amount_pos = spec.column_names.index("amount_krw")
-        amounts = [r[amount_pos] for r in parsed.rows]
-        if all(a.isascii() and a.isdigit() for a in amounts) and parsed.data_records == len(parsed.rows):
-            total = sum(map(int, amounts))
-        else:
+        total = parsed.amount_sum
+        if total is None:
             return  # a malformed amount or row is reported already
         if total != entry.amount_sum:
             violations.append(Violation(spec.name, None, "amount_krw", str(total),
@@ -395,7 +492,64 @@ def check_entries(folder: Path) -> tuple[list[Violation], list[str]]:
     return violations, unexpected
 
 
-def check_delivery(folder: Path) -> CheckedDelivery:
+class ReadBudget:
+    """Bounds the bytes of delivered files read ahead and not yet loaded (memory stays bounded while
+    the checks of later deliveries overlap the load of earlier ones). One delivery bigger than the
+    budget is still admitted, alone."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.in_flight = 0
+        self.stopped = False
+        self._changed = threading.Condition()
+
+    def try_acquire(self, size: int) -> bool:
+        with self._changed:
+            if self.in_flight and self.in_flight + size > self.limit:
+                return False
+            self.in_flight += size
+            return True
+
+    def acquire(self, size: int) -> bool:
+        """Wait for room; False once the reader is told to stop."""
+        with self._changed:
+            while not self.stopped and self.in_flight and self.in_flight + size > self.limit:
+                self._changed.wait()
+            if self.stopped:
+                return False
+            self.in_flight += size
+            return True
+
+    def release(self, size: int) -> None:
+        with self._changed:
+            self.in_flight -= size
+            self._changed.notify_all()
+
+    def stop(self) -> None:
+        with self._changed:
+            self.stopped = True
+            self._changed.notify_all()
+
+
+@dataclass
+class _Read:
+    """A delivery whose files are read, its data files not checked yet."""
+    checked: CheckedDelivery
+    manifest: dict[str, ManifestLine]
+    delivered: dict[str, DeliveredFile]
+    undecodable: dict[str, str]
+
+
+def delivery_size(folder: Path) -> int:
+    """The bytes of a delivery's data files (what reading it ahead holds in memory)."""
+    total = 0
+    for spec in FILES:
+        with contextlib.suppress(OSError):
+            total += (folder / spec.name).lstat().st_size
+    return total
+
+
+def _read_delivery(folder: Path) -> _Read | CheckedDelivery:
     delivery_date = delivery_date_of(folder)
     assert delivery_date is not None, folder
     version = delivery_version(folder)
@@ -405,18 +559,105 @@ def check_delivery(folder: Path) -> CheckedDelivery:
     violations, unexpected = check_entries(folder)
     readable = {name for name in contract.DELIVERY_FILES if entry_kind(folder / name) == "regular file"}
     manifest = read_manifest(folder, violations) if MANIFEST_FILE in readable else {}
-    files: dict[str, ParsedFile] = {}
+    read = _Read(CheckedDelivery(delivery_date, folder, version, {}, violations, unexpected), manifest, {}, {})
     for spec in FILES:
-        path = folder / spec.name
         if spec.name not in readable:
             continue  # reported by check_entries
         try:
-            decoded = decode(path)
+            read.delivered[spec.name] = read_delivered(folder / spec.name)
         except UndecodableFile as exc:
-            violations.append(Violation(spec.name, None, None, None, str(exc)))
+            read.undecodable[spec.name] = str(exc)
+    return read
+
+
+def _finish(read: _Read, clean: dict[str, fast_check.CleanFile | None], unique_elsewhere: frozenset) -> CheckedDelivery:
+    """The file checks of one read delivery, in the order the checks always reported them."""
+    checked = read.checked
+    trusted: list[tuple[int, int, str]] = []  # files whose ids the caller checks: where their duplicates go
+    for spec in FILES:
+        if spec.name in read.undecodable:
+            checked.violations.append(Violation(spec.name, None, None, None, read.undecodable[spec.name]))
             continue
-        parsed = check_file(spec, decoded, delivery_date, violations)
-        files[spec.name] = parsed
-        if spec.name in manifest:
-            check_against_manifest(spec, parsed, manifest[spec.name], violations)
-    return CheckedDelivery(delivery_date, folder, version, files, violations, unexpected)
+        delivered = read.delivered.get(spec.name)
+        if delivered is None:
+            continue
+        fast = clean.get(spec.name)
+        if fast is None and not delivered.verified:  # not UTF-8 as presumed: CP949, or neither
+            try:
+                decoded = delivered.decoded()
+            except UndecodableFile as exc:
+                checked.violations.append(Violation(spec.name, None, None, None, str(exc)))
+                continue
+            if decoded.encoding == "cp949":
+                fast = fast_check.clean_frame(spec, delivered.utf8, checked.delivery_date,
+                                              spec.name in unique_elsewhere)
+        parsed = ParsedFile(spec, delivered.encoding, delivered.sha256)
+        if fast is not None:
+            parsed.frame, parsed.line_base = fast.frame, fast.line_base
+            parsed.amount_sum, parsed.data_records = fast.amount_sum, fast.frame.height
+            parsed.opening_count = fast.opening_count
+            if spec.name in unique_elsewhere:
+                trusted.append((len(checked.violations), len(trusted), spec.name))
+        else:
+            _check_file_exactly(spec, delivered.decoded(), checked.delivery_date, checked.violations, parsed)
+        checked.files[spec.name] = parsed
+        if spec.name in read.manifest:
+            check_against_manifest(spec, parsed, read.manifest[spec.name], checked.violations)
+    if checked.violations and trusted:  # rejected anyway: its duplicate ids too, where they belong
+        for at, _, name in sorted(trusted, reverse=True):
+            checked.violations[at:at] = within_file_duplicates(checked.files[name])
+    read.delivered.clear()  # the frames hold what is loaded
+    return checked
+
+
+def _check_batch(entries: list[tuple[_Read | CheckedDelivery, int]], unique_elsewhere: frozenset):
+    """The data files of several deliveries checked together, a kind of file at a time."""
+    batch = [item for item, _ in entries]
+    reads = [r for r in batch if isinstance(r, _Read)]
+    clean: dict[int, dict[str, fast_check.CleanFile | None]] = {id(r): {} for r in reads}
+    for spec in FILES:
+        holders = [r for r in reads if spec.name in r.delivered]
+        results = fast_check.clean_frames(
+            spec, [(r.checked.delivery_date, r.delivered[spec.name].utf8) for r in holders],
+            spec.name in unique_elsewhere)
+        for r, result in zip(holders, results):
+            clean[id(r)][spec.name] = result
+    for item, size in entries:
+        checked = item if isinstance(item, CheckedDelivery) else _finish(item, clean[id(item)], unique_elsewhere)
+        checked.size = size
+        yield checked
+
+
+BATCH_BYTES = 8 << 20  # deliveries checked together until their files reach this size
+FIRST_BATCH_BYTES = 512 << 10  # … from this size on, doubling with each batch
+
+
+def check_deliveries(folders: Iterable[Path], budget: ReadBudget | None = None,
+                     batch_bytes: int = BATCH_BYTES,
+                     unique_elsewhere: frozenset[str] = frozenset()) -> Iterator[CheckedDelivery]:
+    """check_delivery of each folder, in order; consecutive small deliveries are checked together
+    (the fast path's cost per call), a batch at most `batch_bytes` of files (or one delivery).
+    With a budget, a delivery is read only when the budget has room (see ReadBudget); the caller
+    releases each delivery's `delivery_size` once it is done with it. `unique_elsewhere`: names of
+    the files whose ids the caller itself makes sure are unique within the file (the loader, with
+    raw's unique index; `within_file_duplicates` then names each duplicate)."""
+    batch: list[tuple[_Read | CheckedDelivery, int]] = []
+    size_of_batch = 0
+    limit = min(FIRST_BATCH_BYTES, batch_bytes)  # the first deliveries are handed on soon
+    for folder in folders:
+        size = delivery_size(folder) if not folder.is_symlink() else 0
+        if batch and (size_of_batch + size > limit or (budget and not budget.try_acquire(size))):
+            yield from _check_batch(batch, unique_elsewhere)
+            batch, size_of_batch, limit = [], 0, min(2 * limit, batch_bytes)
+            if budget and not budget.acquire(size):
+                return
+        elif not batch and budget and not budget.acquire(size):
+            return
+        batch.append((_read_delivery(folder), size))
+        size_of_batch += size
+    yield from _check_batch(batch, unique_elsewhere)
+
+
+def check_delivery(folder: Path) -> CheckedDelivery:
+    """Every contract check of one delivery that needs no warehouse: its files and its manifest."""
+    return next(check_deliveries([folder]))
