@@ -59,7 +59,7 @@ export: setup
 .PHONY: report
 YEAR ?=
 report: setup
-	$(BIN)/python -m include.cli report $(if $(YEAR),--year $(YEAR))
+	$(BIN)/python -m include.cli report --run-first $(if $(YEAR),--year $(YEAR))
 
 ## stop the embedded PostgreSQL (says what it stopped; its data stays)
 stop:

@@ -34,10 +34,13 @@ Every night at 02:00 (Asia/Seoul) the core guarantee system delivers the previou
 3. **nothing_loaded** → **source_freshness** — on a night that loaded nothing, `dbt source freshness` of
    `ops.deliveries` (warns 2 days after the last load, fails after 4).
    **anything_to_build** skips the rest on a night with nothing new; **dbt_build** — the dbt project through
-   Cosmos, one task per seed and model with its tests (staging → intermediate → marts).
+   Cosmos, one task per seed and model with its tests (staging → intermediate → marts). The incremental models
+   recompute the days from the earliest delivery not yet built, and their tests read those days only (dbt var
+   `test_window: restated`; a first run builds and tests the whole history).
 4. **mark_built** — records in `ops.deliveries` what dbt has built (incremental models restate from there).
 5. **quality_checks** — Great Expectations suites of `expectations/` on the raw deliveries and the marts of the
-   run; results in `ops.validation_results`, Data Docs in `CGF_GX_DATA_DOCS_DIR` (`var/gx_data_docs/`).
+   run (the days from the earliest one the run restated); results in `ops.validation_results`, Data Docs in
+   `CGF_GX_DATA_DOCS_DIR` (`var/gx_data_docs/`).
    A failed suite is an operator alert, not a failed run.
 6. **publish_marts** — marks the marts (every model of `models/marts/`, from dbt's node list) as Assets.
    **export_workbook** — then writes the yearly reports as one Excel workbook

@@ -333,7 +333,9 @@ def cmd_report(args) -> int:
     try:
         try:
             print(write_council_report(args.year, args.out))
-        except MartsNotBuilt:  # a fresh checkout: the report comes from what the main job builds
+        except MartsNotBuilt:
+            if not args.run_first:
+                raise
             print("[cgf] the marts are not built yet: running the nightly DAG first (as make run does)", flush=True)
             if cmd_run(argparse.Namespace(verbose=False)) != 0:
                 return 1
@@ -445,6 +447,9 @@ def build_parser() -> argparse.ArgumentParser:
                                         "<out>/<year>/; exits 1 before the first build or for a year the marts "
                                         "do not hold.")
     report.add_argument("--year", type=int, help="the report year (default: the latest year the marts hold)")
+    report.add_argument("--run-first", action="store_true",
+                        help="when the marts are not built yet (a fresh checkout), run the main job first, as "
+                             "`make run` does (`make report` passes it)")
     report.add_argument("--out", type=Path,
                         help="the folder of the yearly report folders (default: <CGF_HOME>/reports)")
     report.set_defaults(func=cmd_report)

@@ -55,7 +55,12 @@ def test_missing_marts_are_failed_checks_and_raw_suites_still_run(loaded, db_url
     raw = [r for r in rows if r[0] == "raw_guarantees"]
     assert raw and all(r[3] for r in raw)  # plausible amounts: the generated data passes
     assert {(r[5], r[6]) for r in rows} == {(END, date(2018, 12, 31))}  # the whole history: first run
-    assert (tmp_path / "home" / "gx_data_docs" / "index.html").is_file()
+    docs = tmp_path / "home" / "gx_data_docs"
+    assert (docs / "index.html").is_file()
+    # built once for the run: a page per validated suite (and per suite), the index
+    validated = {path.relative_to(docs / "validations").parts[0] for path in (docs / "validations").rglob("*.html")}
+    assert validated == {s.name for s in gx_suites.suite_files() if not s.name.startswith("marts_")}
+    assert {path.stem for path in (docs / "expectations").rglob("*.html")} == validated
     [message] = outbox_messages(db_url, "quality_")
     assert "relation missing: marts.fct_operating_multiple_daily" in message.get_body(("plain",)).get_content()
 

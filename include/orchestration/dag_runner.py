@@ -2,14 +2,21 @@
 from __future__ import annotations
 
 import importlib.util
+import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from time import perf_counter
 from types import ModuleType
+
+from pluggy import HookimplMarker
 
 from include.orchestration import airflow_env
 from include.warehouse import db, settings
+
+hookimpl = HookimplMarker("airflow")  # airflow.listeners.hookimpl, without importing Airflow here
 
 
 @dataclass
@@ -69,19 +76,56 @@ def run_nightly(run_day: date | None = None, progress: Callable[[str], None] | N
 
 
 def _test_run(nightly_dag, logical_date, progress: Callable[[str], None] | None):
-    """dag.test(), with the step lines of `progress` (a listener of the task runner) when asked for."""
-    if progress is None:
-        return nightly_dag.test(logical_date=logical_date)
+    """dag.test(), with the step lines of `progress` (a listener of the task runner) when asked for,
+    and the imports of the quality step done while dbt builds (WarmUp)."""
     from airflow.sdk.listener import get_listener_manager
 
-    from include.orchestration.progress import StepLines
+    listeners = [WarmUp()]
+    if progress is not None:
+        from include.orchestration.progress import StepLines
 
-    lines = StepLines(nightly_dag.task_ids, progress)
+        listeners.append(StepLines(nightly_dag.task_ids, progress))
     manager = get_listener_manager()
-    manager.add_listener(lines)
+    for listener in listeners:
+        manager.add_listener(listener)
     try:
         dag_run = nightly_dag.test(logical_date=logical_date)
     finally:
-        manager.pm.unregister(lines)
-    lines.finish({ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()})
+        for listener in listeners:
+            manager.pm.unregister(listener)
+    if progress is not None:
+        listeners[-1].finish({ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()})
     return dag_run
+
+
+class WarmUp:
+    """A listener: when the dbt build starts, import Great Expectations in a thread of this process.
+
+    In a one-process run (dag.test) the tasks run one after the other in this process, and during the
+    build it only waits for dbt, which runs in a process of its own: the seconds of GX's imports then
+    cost nothing, instead of opening the quality step. A worker of a deployment runs each task in a
+    process of its own: it has no listener, and the quality step imports GX itself, as here when the
+    thread has not finished (the import waits for it).
+    """
+
+    def __init__(self) -> None:
+        self.thread: threading.Thread | None = None
+
+    @hookimpl
+    def on_task_instance_running(self, previous_state, task_instance) -> None:
+        if self.thread is None and task_instance.task_id.startswith("dbt_build."):
+            self.thread = threading.Thread(target=_preload_quality, name="cgf-preload-gx", daemon=True)
+            self.thread.start()
+
+
+def _preload_quality() -> None:
+    started = perf_counter()
+    try:
+        from include.quality import gx_suites
+
+        gx_suites.preload()
+    except Exception:  # only a head start: the quality step imports it again and reports what fails
+        logging.getLogger(__name__).debug("preloading Great Expectations failed", exc_info=True)
+        return
+    logging.getLogger(__name__).info("Great Expectations imported during the dbt build (%.1f s)",
+                                     perf_counter() - started)

@@ -38,7 +38,7 @@ subrogations as (
         line_no
     from {{ ref('stg_guarantee_events') }}
     where event_type = 'SUBROGATE'
-    {{ restate_filter('event_date', 'and') }}
+    {{ restate_filter('event_date', 'and', delivered_on='delivery_date') }}
 
 ),
 
@@ -56,7 +56,7 @@ claim_repayments as (
     from {{ ref('stg_repayments') }}
     where kind in ('OPENING_RECOURSE', 'OPENING_SPECIAL', 'RECOVERY', 'WRITE_OFF',
                    'EXTINGUISH', 'SALE', 'WAIVER')
-    {{ restate_filter('repayment_date', 'and') }}
+    {{ restate_filter('repayment_date', 'and', delivered_on='delivery_date') }}
 
 ),
 

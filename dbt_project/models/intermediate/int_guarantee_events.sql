@@ -43,7 +43,7 @@ guarantee_events as (
         line_no,
         load_id
     from {{ ref('stg_guarantee_events') }}
-    {{ restate_filter('event_date') }}
+    {{ restate_filter('event_date', delivered_on='delivery_date') }}
 
 ),
 
@@ -65,7 +65,7 @@ principal_repayments as (
         load_id
     from {{ ref('stg_repayments') }}
     where kind = 'LOAN_PRINCIPAL'
-    {{ restate_filter('repayment_date', 'and') }}
+    {{ restate_filter('repayment_date', 'and', delivered_on='delivery_date') }}
 
 ),
 

@@ -1,9 +1,11 @@
 -- 월별·부점별·상품별 공급과 잔액: supply by the handling unit (an EXTEND by the center 201 is
 -- the center's supply) and month-end balance by the owning branch (the guarantee's branch).
 -- branch_name and program_name beside the codes: ref_org_units and ref_programs.
+-- It aggregates the daily rollup int_daily_branch_program_changes (incremental), not the events:
+-- a night rebuilds it from a few thousand rows per month of history.
 with
 
-events as (select * from {{ ref('int_guarantee_events') }}),
+daily as (select * from {{ ref('int_daily_branch_program_changes') }}),
 
 units as (select * from {{ ref('ref_org_units') }}),
 
@@ -19,17 +21,17 @@ months as (
 supply as (
 
     select
-        date_trunc('month', event_date)::date                               as month_start,
+        date_trunc('month', activity_date)::date                            as month_start,
         handling_branch_code                                                as branch_code,
         program_code,
-        count(*) filter (where event_type in ('NEW', 'EXTEND'))             as supply_count,
-        sum(amount_krw) filter (where event_type in ('NEW', 'EXTEND'))      as supply_amount_krw,
-        count(*) filter (where event_type = 'NEW')                          as new_count,
-        sum(amount_krw) filter (where event_type = 'NEW')                   as new_amount_krw,
-        count(*) filter (where event_type = 'EXTEND')                       as extension_count,
-        sum(amount_krw) filter (where event_type = 'EXTEND')                as extension_amount_krw
-    from events
-    where event_type in ('NEW', 'EXTEND')
+        sum(supply_count)                                                   as supply_count,
+        sum(supply_amount_krw)                                              as supply_amount_krw,
+        sum(new_count)                                                      as new_count,
+        sum(new_amount_krw)                                                 as new_amount_krw,
+        sum(extension_count)                                                as extension_count,
+        sum(extension_amount_krw)                                           as extension_amount_krw
+    from daily
+    where supply_count > 0
     group by 1, 2, 3
 
 ),
@@ -37,12 +39,12 @@ supply as (
 balance_changes as (
 
     select
-        date_trunc('month', event_date)::date                               as month_start,
+        date_trunc('month', activity_date)::date                            as month_start,
         owning_branch_code                                                  as branch_code,
         program_code,
-        sum((balance_after_krw > 0)::int - (balance_before_krw > 0)::int)   as balance_count_delta,
+        sum(balance_count_delta)                                            as balance_count_delta,
         sum(balance_delta_krw)                                              as balance_delta_krw
-    from events
+    from daily
     where owning_branch_code is not null
     group by 1, 2, 3
 

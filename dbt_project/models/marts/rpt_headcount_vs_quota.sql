@@ -22,7 +22,7 @@ with
 
 roster as (
     select * from {{ ref('stg_headcount') }}
-    {{ restate_filter('snapshot_date') }}
+    {{ restate_filter('snapshot_date', delivered_on='delivery_date') }}
 ),
 
 quota as (select * from {{ ref('ref_quota') }}),

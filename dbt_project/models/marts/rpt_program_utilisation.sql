@@ -1,9 +1,10 @@
 -- 특례보증 소진율: per year and special program, supply (NEW + EXTEND) against the program size
 -- (ref_program_sizes). utilisation_pct = supply amount ÷ size; new_utilisation_pct uses new
 -- guarantees only; balance_utilisation_pct = year-end balance ÷ size.
+-- It aggregates the daily rollup int_daily_branch_program_changes (incremental), not the events.
 with
 
-events as (select * from {{ ref('int_guarantee_events') }}),
+daily as (select * from {{ ref('int_daily_branch_program_changes') }}),
 
 programs as (select * from {{ ref('ref_programs') }} where is_special),
 
@@ -12,22 +13,22 @@ sizes as (select * from {{ ref('ref_program_sizes') }}),
 supply as (
 
     select
-        event_year                                                       as year,
+        extract(year from activity_date)::integer                        as year,
         program_code,
-        count(*) filter (where event_type in ('NEW', 'EXTEND'))          as supply_count,
-        sum(amount_krw) filter (where event_type in ('NEW', 'EXTEND'))   as supply_amount_krw,
-        count(*) filter (where event_type = 'NEW')                       as new_count,
-        sum(amount_krw) filter (where event_type = 'NEW')                as new_amount_krw
-    from events
-    group by event_year, program_code
+        sum(supply_count)                                                as supply_count,
+        sum(supply_amount_krw)                                           as supply_amount_krw,
+        sum(new_count)                                                   as new_count,
+        sum(new_amount_krw)                                              as new_amount_krw
+    from daily
+    group by extract(year from activity_date), program_code
 
 ),
 
 balance_years as (
 
-    select event_year as year, program_code, sum(balance_delta_krw) as balance_delta_krw
-    from events
-    group by event_year, program_code
+    select extract(year from activity_date)::integer as year, program_code, sum(balance_delta_krw) as balance_delta_krw
+    from daily
+    group by extract(year from activity_date), program_code
 
 ),
 

@@ -6,7 +6,7 @@ select distinct
     m.{{ column_name }}::text       as code,
     m.{{ label_column }}            as mart_label,
     l.label_ko                      as seed_label
-from {{ model }} as m
+from (select * from {{ model }}) as m  -- a subquery: model may be a `where` subquery (macros/test_window.sql)
 left join {{ ref('ref_code_labels') }} as l
   on l.domain = '{{ domain }}' and l.code = m.{{ column_name }}::text
 where m.{{ column_name }} is not null

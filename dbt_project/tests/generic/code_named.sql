@@ -12,7 +12,7 @@ select distinct
     m.{{ code_column }}::text       as code,
     m.{{ column_name }}             as mart_name,
     s.name_ko                       as seed_name
-from {{ model }} as m
+from (select * from {{ model }}) as m  -- a subquery: model may be a `where` subquery (macros/test_window.sql)
 left join {{ to }} as s
   on s.code = m.{{ code_column }}::text
 where m.{{ code_column }} is not null
