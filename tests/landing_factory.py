@@ -35,13 +35,36 @@ def _as_int(value) -> int:
         return 0  # a deliberately bad amount: the row check reports it
 
 
+def _is_earliest(landing: Path, day: date) -> bool:
+    tag = day.strftime("%Y%m%d")
+    return not landing.is_dir() or all(
+        p.name >= tag for p in landing.iterdir() if len(p.name) == 8 and p.name.isdigit())
+
+
+def with_opening_entry(day: date, rows: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """The delivery as a cut-over: the OPENING entry of basic assets added after its contributions,
+    unless it carries one already."""
+    entries = rows.get("contributions.csv", [])
+    if any(r.get("entry_type") == "OPENING" for r in entries):
+        return rows
+    opening = contribution(day, f"OPEN{day:%Y%m%d}", entry_type="OPENING", amount_krw=100_000_000_000)
+    return {**rows, "contributions.csv": [*entries, opening]}
+
+
 def write_delivery(landing: Path, day: date, rows: dict[str, list[dict]] | None = None,
                    encodings: dict[str, str] | None = None, manifest: bool = True,
-                   raw_files: dict[str, bytes] | None = None) -> Path:
-    """Write a delivery; `rows` maps file name to dicts (missing keys = empty fields)."""
+                   raw_files: dict[str, bytes] | None = None, cutover: bool | None = None) -> Path:
+    """Write a delivery; `rows` maps file name to dicts (missing keys = empty fields).
+
+    The earliest delivery of a landing area is written as a cut-over (with_opening_entry) unless
+    `cutover` says otherwise."""
     rows = rows or {}
-    encodings = encodings or {}
     raw_files = raw_files or {}
+    if cutover is None:
+        cutover = _is_earliest(landing, day)
+    if cutover and "contributions.csv" not in raw_files:
+        rows = with_opening_entry(day, rows)
+    encodings = encodings or {}
     folder = folder_of(landing, day)
     folder.mkdir(parents=True, exist_ok=True)
     manifest_rows = []

@@ -156,6 +156,20 @@ def test_opening_rows_after_the_cut_over_are_rejected(conn, tmp_path):
     assert conn.execute("select count(*) from raw.guarantees where delivery_date = %s", (D2,)).fetchone()[0] == 0
 
 
+def test_a_cut_over_without_the_opening_entry_of_basic_assets_is_rejected_and_later_days_wait(conn, tmp_path):
+    write_delivery(tmp_path, D1, good_delivery(D1), cutover=False)  # a day like any other, first
+    write_delivery(tmp_path, D2, good_delivery(D2))
+    report = load_landing(conn, tmp_path)
+    assert report.loaded == [] and report.rejected is not None and report.rejected.delivery_date == D1
+    assert rejections(conn) == [
+        (D1, "contributions.csv", None, "entry_type", None,
+         "the warehouse's first delivery is its cut-over and must carry the OPENING rows "
+         "(the opening state); this file has none")]
+    assert raw_rows(conn) == 0 and loaded_days(conn) == []
+    write_delivery(tmp_path, D1, opening_delivery(D1))  # re-sent as the cut-over it is
+    assert [day for day, _ in load_landing(conn, tmp_path).raise_for_rejection().loaded] == [D1, D2]
+
+
 def test_a_resent_cut_over_may_carry_its_opening_rows(conn, tmp_path):
     write_delivery(tmp_path, D1, good_delivery(D1))
     load_landing(conn, tmp_path)
@@ -192,7 +206,7 @@ def test_files_not_in_the_contract_are_reported_once_and_not_loaded(conn, tmp_pa
     (folder / "old").mkdir()
     caplog.set_level(logging.WARNING)
     report = load_landing(conn, tmp_path).raise_for_rejection()
-    assert [day for day, _ in report.loaded] == [D1] and raw_rows(conn) == 2 + 2 + 1 + 2
+    assert [day for day, _ in report.loaded] == [D1] and raw_rows(conn) == 2 + 2 + (1 + 1) + 2  # + the OPENING entry
     assert report.unexpected_files == ["20190102/notes.txt", "20190102/old"]
     assert conn.execute("select delivery_date, name from ops.unexpected_files order by name").fetchall() == [
         (D1, "notes.txt"), (D1, "old")]

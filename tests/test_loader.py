@@ -468,7 +468,8 @@ def test_cp949_bom_lf_and_quoted_line_breaks_load_the_same_rows(conn, tmp_path):
         rows["guarantees.csv"][1]["customer_name"] = '두 줄\n"상호", 남동점'
         rows["guarantees.csv"][2]["customer_name"] = "세 줄\n이름\n끝"
         return rows
-    days = [date(2019, 1, d) for d in (2, 3, 4, 5)]
+    cutover, days = date(2019, 1, 1), [date(2019, 1, d) for d in (2, 3, 4, 5)]
+    write_delivery(tmp_path, cutover, good_delivery(cutover))
     write_delivery(tmp_path, days[0], rows_for(days[0]))
     write_delivery(tmp_path, days[1], rows_for(days[1]),
                    encodings={"guarantees.csv": "utf-8-sig", "repayments.csv": "utf-8-sig"})
@@ -479,14 +480,14 @@ def test_cp949_bom_lf_and_quoted_line_breaks_load_the_same_rows(conn, tmp_path):
               for spec in FILES}
     write_delivery(tmp_path, days[3], lf, raw_files=raw_lf)
     report = load_landing(conn, tmp_path)
-    assert [d for d, _ in report.loaded] == days
+    assert [d for d, _ in report.loaded] == [cutover, *days]
     loaded = [_content(conn, day) for day in days]
     assert all(found == loaded[0] for found in loaded[1:])
     names = conn.execute("select customer_name, line_no from raw.guarantees where delivery_date = %s "
                          "order by line_no", (days[2],)).fetchall()
     assert names == [('주식회사 "한빛", 남동점', 2), ('두 줄\n"상호", 남동점', 3), ("세 줄\n이름\n끝", 5)]
     encodings = conn.execute("select encodings from ops.deliveries order by load_id").fetchall()
-    assert [e["guarantees.csv"] for (e,) in encodings] == ["utf-8", "utf-8-sig", "cp949", "utf-8"]
+    assert [e["guarantees.csv"] for (e,) in encodings][1:] == ["utf-8", "utf-8-sig", "cp949", "utf-8"]
 
 
 def test_a_big_delivery_loads_with_every_row_checked_and_keyed(conn, tmp_path):
@@ -498,7 +499,7 @@ def test_a_big_delivery_loads_with_every_row_checked_and_keyed(conn, tmp_path):
     write_delivery(tmp_path, D1, rows)
     write_delivery(tmp_path, D2, good_delivery(D2, 2))
     report = load_landing(conn, tmp_path)
-    assert report.rows == 60_000 * 2 + 3 + 2 * 2 + 3
+    assert report.rows == 60_000 * 2 + (1 + 1) + 2 + 2 * 2 + 3  # the cut-over's OPENING entry included
     keys = CustomerKeys(secret_for(tmp_path))
     sample = conn.execute("select business_reg_no, customer_key, line_no from raw.guarantees "
                           "where delivery_date = %s and line_no in (2, 30001, 60001)", (D1,)).fetchall()

@@ -174,6 +174,8 @@ class FileSpec:
     # rows of the cut-over state (OPENING types): allowed in the warehouse's first delivery only
     opening_column: str | None = None
     opening_codes: tuple[str, ...] = ()
+    # the cut-over must carry at least one of them (a foundation's basic assets are never nil)
+    required_at_cutover: bool = False
     derived: tuple[DerivedColumn, ...] = ()  # computed by the loader, after the contract columns
 
     @cached_property
@@ -262,6 +264,7 @@ CONTRIBUTIONS = FileSpec(
     empty_when={"contributor_type": ("LOSS",)},
     opening_column="entry_type",
     opening_codes=("OPENING",),
+    required_at_cutover=True,  # the OPENING entry of basic assets
 )
 
 HEADCOUNT = FileSpec(

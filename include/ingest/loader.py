@@ -421,7 +421,9 @@ class _Loads:
         """Dispatch one checked delivery (in date order); DeliveryRejected when it (or one before
         it, found out now) breaks the contract."""
         day = checked.delivery_date
-        if self.cutover is not None and day > self.cutover:
+        if self.cutover is None:
+            checked.violations.extend(_cutover_without_opening(checked))
+        elif day > self.cutover:
             opening = _opening_rows_after_cutover(checked, self.cutover)
             if opening and checked.ok:  # the duplicate ids a rejected delivery's files hold come first
                 checked.violations.extend(_trusted_duplicates(checked, self.unique_elsewhere))
@@ -623,6 +625,20 @@ def _opening_rows_after_cutover(checked: CheckedDelivery, cutover: date) -> list
         found += [Violation(spec.name, line, spec.opening_column, code,
                             f"{code} rows belong to the cut-over delivery {cutover:%Y%m%d} only")
                   for line, code in parsed.opening_rows()]
+    return found
+
+
+def _cutover_without_opening(checked: CheckedDelivery) -> list[Violation]:
+    """The first delivery a warehouse loads is its cut-over: it carries the opening state."""
+    found = []
+    for spec in FILES:
+        parsed = checked.files.get(spec.name)
+        if not spec.required_at_cutover or parsed is None or not parsed.well_formed or parsed.opening_rows():
+            continue
+        codes = "/".join(spec.opening_codes)
+        found.append(Violation(spec.name, None, spec.opening_column, None,
+                               f"the warehouse's first delivery is its cut-over and must carry the {codes} "
+                               f"rows (the opening state); this file has none"))
     return found
 
 
