@@ -168,6 +168,20 @@ def test_an_empty_database_upgrades_to_the_schema_of_an_adopted_warehouse(server
             assert ("raw", "guarantees", "customer_key") not in {c[:3] for c in before["columns"]}
 
 
+def test_the_head_read_from_the_files_is_alembics_and_a_start_at_head_imports_no_alembic(db_url):
+    import subprocess
+    import sys
+
+    assert migrations.head() == migrations._script().get_current_head()
+    with psycopg.connect(db_url) as conn:
+        ensure_schemas(conn)
+    probe = ("import sys, psycopg; from include.ingest.schema import ensure_schemas; "
+             f"conn = psycopg.connect({db_url!r}); ensure_schemas(conn); "
+             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
 def test_the_raw_tables_at_head_are_the_contracts(conn):
     """A revision keeps the DDL it ran; a change of the extract contract needs a new revision
     (docs/migrations.md): the raw tables at head and the contract's DDL of today agree."""

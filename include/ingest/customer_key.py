@@ -13,7 +13,6 @@ Rotation: set the new secret, `cgf warehouse rekey`, then rebuild what carries t
 from __future__ import annotations
 
 import hashlib
-import hmac
 import os
 from pathlib import Path
 
@@ -51,18 +50,40 @@ def secret_for(landing: Path) -> bytes:
 
 
 class CustomerKeys:
-    """key(business_reg_no) = HMAC-SHA256(secret, number) in hex, computed once per distinct number
-    (a customer comes back in many deliveries: the loader's speed matters)."""
+    """key(business_reg_no) = HMAC-SHA256(secret, number) in hex (RFC 2104), computed once per
+    distinct number (a customer comes back in many deliveries: the loader's speed matters). The
+    key's inner and outer pads are hashed once, not once per number: half the time of hmac.new."""
+
+    BLOCK = 64  # SHA-256's block size
 
     def __init__(self, secret: bytes):
-        self._secret = secret
+        if len(secret) > self.BLOCK:
+            secret = hashlib.sha256(secret).digest()
+        secret = secret.ljust(self.BLOCK, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in secret))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in secret))
         self._known: dict[str, str] = {}
+
+    def _hmac(self, number: str) -> str:
+        inner = self._inner.copy()
+        inner.update(number.encode())
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
 
     def __call__(self, number: str) -> str:
         key = self._known.get(number)
         if key is None:
-            key = self._known[number] = hmac.new(self._secret, number.encode(), hashlib.sha256).hexdigest()
+            key = self._known[number] = self._hmac(number)
         return key
+
+    def many(self, numbers: list[str | None], remember: bool = True) -> list[str | None]:
+        """The key of each number, in order (None for an empty one). `remember` False: the keys
+        computed are not kept (a delivery of a million customers would make the cache big)."""
+        known = self._known if remember else {n: self._known[n] for n in set(numbers) if n in self._known}
+        for number in {n for n in numbers if n and n not in known}:
+            known[number] = self._hmac(number)
+        return [known[n] if n else None for n in numbers]
 
     def __repr__(self) -> str:  # never the secret, wherever an object is shown
         return f"CustomerKeys({len(self._known)} numbers)"

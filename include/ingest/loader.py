@@ -45,7 +45,6 @@ from psycopg.copy import QueuedLibpqWriter
 from include.ingest.contract import FILES, LANDING_ROOT_FILES, LINEAGE_COLUMNS, MANIFEST_FILE, FileSpec
 from include.ingest.customer_key import CustomerKeys, fill_missing_keys, rekey, secret_for
 from include.ingest.extract_files import entry_kind
-from include.ingest.fast_keys import keys_of
 from include.ingest.notices import record_unexpected_files, shown_name
 from include.ingest.rejections import (
     SHOWN_VIOLATIONS,
@@ -327,7 +326,7 @@ def _add_derived(checked: CheckedDelivery, keys: CustomerKeys) -> None:
         if parsed is None or parsed.frame is None or parsed.row_count > COPY_CHUNK_ROWS:
             continue
         for derived in spec.derived:
-            parsed.derived[derived.name] = keys_of(keys, parsed.frame[derived.source].to_list())
+            parsed.derived[derived.name] = keys.many(parsed.frame[derived.source].to_list())
 
 
 class _ProgressLog:
@@ -728,7 +727,7 @@ def _copy_file(conn: psycopg.Connection, spec: FileSpec, parsed: ParsedFile, key
             for d in spec.derived:
                 values = parsed.derived.get(d.name)
                 values = (values[start:start + COPY_CHUNK_ROWS] if values is not None  # a big file's: not kept
-                          else keys_of(keys, rows[d.source].to_list(), remember=False))
+                          else keys.many(rows[d.source].to_list(), remember=False))
                 derived.append(pl.Series(d.name, values, dtype=pl.String))
             copy.write(rows.select(*spec.column_names, *derived, *(lineage[n].alias(n) for n in lineage_names))
                        .write_csv(include_header=False, null_value=""))
