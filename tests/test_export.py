@@ -6,7 +6,7 @@ itself as the analyst guide says: million won = round(x_krw / 1e6), percentages 
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import psycopg
@@ -72,12 +72,24 @@ def in_report_units(name: str, data_type: str) -> sql.Composable:
 
 
 def expected_rows(conn, relation: str) -> list[tuple]:
+    """The relation's rows in the report's units; of the roster snapshots, the last of each year."""
     cols = columns(conn, relation)
-    query = sql.SQL("select {} from {} order by {}").format(
+    year_ends = sql.SQL("")
+    if relation == "rpt_headcount_vs_quota":
+        year_ends = sql.SQL(" where as_of_date in (select as_of_date from marts.rpt_headcount_vs_quota "
+                            "where as_of_date = (date_trunc('year', as_of_date) + interval '1 year - 1 day')::date "
+                            "or as_of_date = (select max(as_of_date) from marts.rpt_headcount_vs_quota))")
+    query = sql.SQL("select {} from {}{} order by {}").format(
         sql.SQL(", ").join(in_report_units(name, data_type) for name, data_type, _ in cols),
-        sql.Identifier("marts", relation),
+        sql.Identifier("marts", relation), year_ends,
         sql.SQL(", ").join(sql.Literal(i) for i in range(1, len(cols) + 1)))
     return conn.execute(query).fetchall()
+
+
+def test_the_roster_sheet_holds_each_years_last_snapshot(marts, book):
+    sheet = sheet_of(book, relations(marts)["rpt_headcount_vs_quota"])
+    assert sorted({row[0] for row in sheet_rows(sheet)}) == [date(2018, 12, 31), date(2019, 12, 31),
+                                                             date(2020, 12, 31), date(2021, 3, 31)]
 
 
 def sheet_rows(sheet) -> list[tuple]:

@@ -1,7 +1,9 @@
 """The yearly report relations of the marts, found in the database, with their Korean labels.
 
 Which relations: every `marts.rpt_*_yearly` plus `marts.rpt_headcount_vs_quota`, from
-information_schema (a new yearly report is exported without a change here). Their labels are the
+information_schema (a new yearly report is exported without a change here). A relation of roster
+snapshots gives the workbook each year's last snapshot (the latest included), as the yearly report
+states 기구 및 인원 at a reference date: not one sheet row per night of the history. Their labels are the
 dbt docs persisted as table and column comments ("보증공급 금액 (supply amount): …"): the Korean
 part before the English in parentheses, else the first clause, else the name.
 """
@@ -16,6 +18,7 @@ from psycopg import sql
 
 YEARLY_PATTERN = r"rpt\_%\_yearly"
 ALSO_EXPORTED = ("rpt_headcount_vs_quota",)
+YEAR_END_SNAPSHOTS = {"rpt_headcount_vs_quota": "as_of_date"}  # relation -> its snapshot date column
 # "label (English …": a parenthesis opening on a Latin letter, possibly after another "("
 _ENGLISH_PARENTHESIS = re.compile(r"\s*\(+[A-Za-z]")
 _CLAUSE_END = re.compile(r"[:;,.]\s|\s[—–=]\s|[:;]$")
@@ -64,11 +67,18 @@ def _report(conn: psycopg.Connection, name: str) -> Report:
 
 
 def report_rows(conn: psycopg.Connection, report: Report) -> list[tuple]:
-    """Every row of the relation, ordered by its columns from the left (year, date, unit …)."""
+    """The rows of the relation (of a snapshot relation, each year's last snapshot), ordered by
+    its columns from the left (year, date, unit …)."""
     schema, name = report.relation.split(".")
+    relation = sql.Identifier(schema, name)
     order = sql.SQL(", ").join(sql.Literal(i) for i in range(1, len(report.columns) + 1))
-    query = sql.SQL("select {} from {} order by {}").format(
-        sql.SQL(", ").join(sql.Identifier(c.name) for c in report.columns), sql.Identifier(schema, name), order)
+    where = sql.SQL("")
+    if name in YEAR_END_SNAPSHOTS:
+        day = sql.Identifier(YEAR_END_SNAPSHOTS[name])
+        where = sql.SQL(" where {day} in (select max({day}) from {relation} group by date_part('year', {day}))").format(
+            day=day, relation=relation)
+    query = sql.SQL("select {} from {}{} order by {}").format(
+        sql.SQL(", ").join(sql.Identifier(c.name) for c in report.columns), relation, where, order)
     return conn.execute(query).fetchall()
 
 
