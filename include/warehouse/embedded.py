@@ -24,7 +24,7 @@ import psutil
 import psycopg
 from psycopg import pq
 
-from include.warehouse import settings
+from include.warehouse import roles, settings
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +182,7 @@ def _require_passwords(pgdata: Path, ids: dict) -> None:
         return
     log.info("embedded PostgreSQL of %s: password authentication (scram-sha-256) for every connection", pgdata)
     subprocess.run([bundled("postgres"), "--single", "-D", str(pgdata), "postgres"],
-                   input=f"alter role {EMBEDDED_USER} password '{password}';\n", text=True,
+                   input=f"alter role {EMBEDDED_USER} password '{roles.scram_verifier(password)}';\n", text=True,
                    check=True, capture_output=True, **_run_kw(ids))
     hba = pgdata / "pg_hba.conf"
     hba.write_text(HBA)

@@ -21,7 +21,11 @@ that dbt's own grant bookkeeping agrees with these.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import logging
+import secrets
 from collections.abc import Sequence
 
 import psycopg
@@ -153,7 +157,23 @@ def _in(schema: str, role: str, *templates: str) -> sql.Composed:
 
 def allow_login(conn: psycopg.Connection, role: str, password: str) -> None:
     """Let a role log in with this password (the embedded server's analyst login)."""
-    conn.execute(sql.SQL("alter role {} login password {}").format(sql.Identifier(role), sql.Literal(password)))
+    conn.execute(sql.SQL("alter role {} login password {}").format(sql.Identifier(role),
+                                                                   sql.Literal(scram_verifier(password))))
+
+
+SCRAM_ITERATIONS = 4096  # PostgreSQL's default (scram_iterations)
+
+
+def scram_verifier(password: str, salt: bytes | None = None) -> str:
+    """The SCRAM-SHA-256 verifier PostgreSQL stores for a password (RFC 5802/7677), made here: a
+    statement that sets a password carries the verifier, never the password (statement logs,
+    pg_stat_statements). The passwords the project generates are ASCII (SASLprep leaves them as is)."""
+    salt = salt if salt is not None else secrets.token_bytes(16)
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, SCRAM_ITERATIONS)
+    stored_key = hashlib.sha256(hmac.digest(salted, b"Client Key", "sha256")).digest()
+    server_key = hmac.digest(salted, b"Server Key", "sha256")
+    b64 = lambda raw: base64.b64encode(raw).decode()  # noqa: E731
+    return f"SCRAM-SHA-256${SCRAM_ITERATIONS}:{b64(salt)}${b64(stored_key)}:{b64(server_key)}"
 
 
 def _say_once(message: str) -> None:
