@@ -386,6 +386,21 @@ def test_the_night_goes_ahead_at_once_when_unseen_deliveries_wait(conn, db_url, 
     assert steps.delivery_arrived(tonight)  # a missed night arrived since: go ahead
 
 
+
+def test_the_sensor_and_the_loader_agree_on_a_manifest_that_is_a_link(conn, db_url, tmp_path, monkeypatch):
+    """A manifest that is a dangling symbolic link: the delivery is complete for both (nothing is
+    followed), and the loader rejects it without reading what it points to."""
+    from include.ingest import steps
+
+    monkeypatch.setenv("CGF_WAREHOUSE_URL", db_url)
+    monkeypatch.setenv("CGF_LANDING_DIR", str(tmp_path))
+    folder = write_delivery(tmp_path, D1, good_delivery(D1))
+    (folder / "manifest.csv").unlink()
+    (folder / "manifest.csv").symlink_to(tmp_path / "nowhere.csv")
+    assert steps.delivery_arrived(D1) and [d for d, _ in complete_deliveries(tmp_path)] == [D1]
+    report = load_landing_report(conn, tmp_path)
+    assert report.loaded == [] and report.rejected is not None and "symbolic link" in str(report.rejected)
+
 # --- the fast path (include.ingest.fast_check) and the exact checker agree -------------------
 
 def _exact_only(monkeypatch):

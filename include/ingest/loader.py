@@ -140,12 +140,19 @@ def scan_landing(landing: Path) -> LandingScan:
             continue
         if day is None:
             scan.ignored.append((entry.name, "not a delivery folder name (YYYYMMDD: 8 ASCII digits, a valid date)"))
-        elif kind == "symbolic link" or (kind == "folder" and entry_kind(entry / MANIFEST_FILE)):
+        elif is_complete(entry, kind):
             scan.deliveries.append((day, entry))
         elif kind != "folder":
             scan.ignored.append((entry.name, f"a {kind}, not a delivery folder"))
     scan.deliveries.sort()
     return scan
+
+
+def is_complete(folder: Path, kind: str | None = None) -> bool:
+    """A delivery-named entry is complete once its manifest is there, whatever kind of entry that
+    is (lstat: nothing is followed); a symbolic link in its place counts as complete (rejected)."""
+    kind = kind or entry_kind(folder)
+    return kind == "symbolic link" or (kind == "folder" and bool(entry_kind(folder / MANIFEST_FILE)))
 
 
 def complete_deliveries(landing: Path) -> list[tuple[date, Path]]:

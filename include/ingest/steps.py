@@ -4,8 +4,7 @@ from __future__ import annotations
 import logging
 from datetime import date, timedelta
 
-from include.ingest.contract import MANIFEST_FILE
-from include.ingest.loader import LoadReport, complete_deliveries, load_landing, mark_built
+from include.ingest.loader import LoadReport, complete_deliveries, is_complete, load_landing, mark_built
 from include.warehouse import db, settings
 
 log = logging.getLogger(__name__)
@@ -21,7 +20,7 @@ def delivery_arrived(day: date) -> bool:
     complete deliveries the warehouse has never seen wait in the landing area (a fresh
     deployment, nights a scheduler missed): they are loaded at once, not after the night's wait."""
     folder = settings.landing_dir() / day.strftime("%Y%m%d")
-    if (folder / MANIFEST_FILE).is_file():
+    if is_complete(folder):
         return True
     complete = [d for d, _ in complete_deliveries(settings.landing_dir())]
     with db.connect() as conn:
