@@ -6,14 +6,16 @@
   the table for `restate_column >= <date>`, and the next night's tests of its restated window
   (macros/test_window.sql) and its own delete of that window scan the whole table instead of
   reading the day through the index (measured at national scale: 4–7 s per test instead of
-  0.1 s). pg_class.reltuples < 0 says the relation was never analyzed (a new one: a full build
-  or a full refresh creates a new relation); on an incremental night it is not, and nothing runs.
+  0.1 s). A relation without rows in pg_stats was never analyzed (a new one: a full build or a
+  full refresh creates a new relation; pg_class.reltuples would not tell, CREATE INDEX sets it);
+  on an incremental night it has them, and nothing runs.
 #}
 {% macro analyze_if_new() -%}
     {%- if model.config.materialized == 'incremental' -%}
         do $$
         begin
-            if (select c.reltuples < 0 from pg_class as c where c.oid = '{{ this }}'::regclass) then
+            if not exists (select from pg_stats
+                           where schemaname = '{{ this.schema }}' and tablename = '{{ this.identifier }}') then
                 execute 'analyze {{ this }}';
             end if;
         end
