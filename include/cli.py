@@ -136,12 +136,11 @@ def cmd_generate(args) -> int:
 def cmd_load(args) -> int:
     from include.ingest.customer_key import CustomerKeySecretMissing
     from include.ingest.loader import load_landing
-    from include.ingest.steps import print_progress
 
     landing = args.landing_dir or settings.landing_dir()
     try:
         with db.connect() as conn:
-            report = load_landing(conn, landing, progress=print_progress)
+            report = load_landing(conn, landing)
     except CustomerKeySecretMissing as missing:
         print(f"[cgf] {missing}", file=sys.stderr)
         return 1

@@ -340,13 +340,3 @@ def raw_table_ddl(spec: FileSpec, schema: str = "raw") -> str:
     cols += [f"{d.name} {d.pg_type}" for d in spec.derived]
     cols += [f"{name} {decl}" for name, decl in LINEAGE_COLUMNS]
     return f"create table if not exists {schema}.{spec.table} (\n  " + ",\n  ".join(cols) + "\n)"
-
-
-def derived_columns_ddl(spec: FileSpec, schema: str = "raw") -> list[str]:
-    """A warehouse of an earlier release gets the derived columns on start (rows loaded before get
-    their values from the loader's migration step). Altered only when missing: `add column if not
-    exists` alone takes the table's exclusive lock on every start, waiting for any reader."""
-    return [f"do $$ begin if not exists (select from information_schema.columns where table_schema = "
-            f"'{schema}' and table_name = '{spec.table}' and column_name = '{d.name}') then "
-            f"alter table {schema}.{spec.table} add column {d.name} {d.pg_type}; end if; end $$"
-            for d in spec.derived]

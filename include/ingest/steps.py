@@ -34,16 +34,11 @@ def delivery_arrived(day: date) -> bool:
     return any(d not in seen and (last_loaded is None or d > last_loaded) for d in complete)
 
 
-def print_progress(done: int, total: int, day: date, rows: int) -> None:
-    if done == total or done % 25 == 0 or done <= 1:
-        log.info("loaded delivery %s (%d of %d deliveries, %d rows)", day.strftime("%Y%m%d"), done, total, rows)
-
-
 def load_pending_deliveries() -> LoadReport:
     landing = settings.landing_dir()
     log.info("loading pending deliveries from %s", landing)
     with db.connect() as conn:
-        report = load_landing(conn, landing, progress=print_progress)
+        report = load_landing(conn, landing)  # its log: rows/s and the time left (loader._ProgressLog)
     log.info("loaded %d deliveries (%d rows); %d already loaded%s", len(report.loaded), report.rows,
              report.already_loaded,
              f"; waiting for {report.waiting_for:%Y%m%d}" if report.waiting_for else "")
