@@ -16,24 +16,10 @@ guarantee_days as (
         sum(balance_delta_krw)::bigint                                      as guarantee_balance_delta_krw,
         sum((balance_after_krw > 0)::int - (balance_before_krw > 0)::int)::integer
                                                                             as balance_count_delta,
-        count(*) filter (where event_type in ('NEW', 'EXTEND'))::integer    as supply_count,
-        coalesce(sum(amount_krw) filter (where event_type in ('NEW', 'EXTEND')), 0)::bigint
-                                                                            as supply_amount_krw,
-        count(*) filter (where event_type = 'NEW')::integer                 as new_count,
-        coalesce(sum(amount_krw) filter (where event_type = 'NEW'), 0)::bigint
-                                                                            as new_amount_krw,
-        count(*) filter (where event_type = 'EXTEND')::integer              as extension_count,
-        coalesce(sum(amount_krw) filter (where event_type = 'EXTEND'), 0)::bigint
-                                                                            as extension_amount_krw,
-        count(*) filter (where event_type = 'ACCIDENT')::integer            as accident_count,
-        coalesce(sum(amount_krw) filter (where event_type = 'ACCIDENT'), 0)::bigint
-                                                                            as accident_amount_krw,
-        count(*) filter (where event_type = 'NORMALIZE')::integer           as normalized_count,
-        coalesce(sum(amount_krw) filter (where event_type = 'NORMALIZE'), 0)::bigint
-                                                                            as normalized_amount_krw,
-        count(*) filter (where event_type = 'SUBROGATE')::integer           as subrogation_count,
-        coalesce(sum(amount_krw) filter (where event_type = 'SUBROGATE'), 0)::bigint
-                                                                            as subrogation_amount_krw
+        {{ event_flow_columns([
+            ('supply', ['NEW', 'EXTEND']), ('new', ['NEW']), ('extension', ['EXTEND']),
+            ('accident', ['ACCIDENT']), ('normalized', ['NORMALIZE']), ('subrogation', ['SUBROGATE']),
+        ]) }}
     from {{ ref('int_guarantee_events') }}
     {{ restate_filter('event_date') }}
     group by event_date

@@ -17,15 +17,9 @@ select
     owning_branch_code,
     program_code,
     count(*)::integer                                                   as event_count,
-    count(*) filter (where event_type in ('NEW', 'EXTEND'))::integer    as supply_count,
-    coalesce(sum(amount_krw) filter (where event_type in ('NEW', 'EXTEND')), 0)::bigint
-                                                                        as supply_amount_krw,
-    count(*) filter (where event_type = 'NEW')::integer                 as new_count,
-    coalesce(sum(amount_krw) filter (where event_type = 'NEW'), 0)::bigint
-                                                                        as new_amount_krw,
-    count(*) filter (where event_type = 'EXTEND')::integer              as extension_count,
-    coalesce(sum(amount_krw) filter (where event_type = 'EXTEND'), 0)::bigint
-                                                                        as extension_amount_krw,
+    {{ event_flow_columns([
+        ('supply', ['NEW', 'EXTEND']), ('new', ['NEW']), ('extension', ['EXTEND']),
+    ]) }},
     sum((balance_after_krw > 0)::int - (balance_before_krw > 0)::int)::integer
                                                                         as balance_count_delta,
     sum(balance_delta_krw)::bigint                                      as balance_delta_krw
