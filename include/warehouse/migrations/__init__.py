@@ -116,6 +116,9 @@ def upgrade(conn: psycopg.Connection) -> list[str]:
     top = head()
     if _at_head(conn, top):
         return []
+    # loaded before the transaction: inside it, a thread waiting for _ALEMBIC would hold its locks
+    # (the roles it created) while the thread holding _ALEMBIC waits for them
+    script = _script()
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(%s)", (LOCK_ID,))
         before = current(conn)  # again, under the lock: another worker may have just migrated
@@ -124,7 +127,7 @@ def upgrade(conn: psycopg.Connection) -> list[str]:
             if conn.execute("select to_regnamespace(%s)", (VERSION_SCHEMA,)).fetchone()[0] is None:
                 conn.execute(f"create schema {VERSION_SCHEMA}")  # the version table's, before revision 0001
             _alembic_upgrade(conn)
-            applied = [s.revision for s in reversed(list(_script().iterate_revisions(top, before)))]
+            applied = [s.revision for s in reversed(list(script.iterate_revisions(top, before)))]
             log.info("warehouse upgraded from %s to %s: %s", before or "no revision", top, ", ".join(applied))
         roles.ensure_roles(conn)  # what roles.py describes, when not in place (a DBA created the roles since)
     return applied
