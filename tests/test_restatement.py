@@ -142,22 +142,22 @@ def test_a_night_tests_only_the_days_it_restated(built, db_url, tmp_path):
                               "returning event_key", (RESENT,)).fetchone()
     assert flawed
     shutil.copytree(folder_of(full, END), folder_of(landing, END))
-    assert run_nightly().succeeded  # its not_null test of int_guarantee_events read END only
+    assert run_nightly().succeeded  # its not_null_columns test of int_guarantee_events read END only
 
     with psycopg.connect(db_url) as conn:  # END pending again, as it was during the night's build
         conn.execute("update ops.deliveries set dbt_built_at = null where delivery_date = %s", (END,))
     nightly = dbt(db_url, tmp_path / "nightly", "compile", "--select", "int_guarantee_events,resource_type:test",
                   "--vars", json.dumps(NIGHTLY_DBT_VARS))
     assert nightly.returncode == 0, nightly.stdout[-3000:]
-    [compiled] = (tmp_path / "nightly" / "compiled").rglob("not_null_int_guarantee_events_guarantee_id.sql")
+    [compiled] = (tmp_path / "nightly" / "compiled").rglob("not_null_columns_int_guarantee_events_.sql")
     assert f"\"event_date\" >= date '{END}'" in compiled.read_text()
 
-    whole = dbt(db_url, tmp_path / "whole", "test", "--select", "not_null_int_guarantee_events_guarantee_id")
+    whole = dbt(db_url, tmp_path / "whole", "test", "--select", "not_null_columns_int_guarantee_events_")
     assert whole.returncode != 0
     [result] = [r for r in json.loads((tmp_path / "whole" / "run_results.json").read_text())["results"]
                 if r["unique_id"].startswith("test.")]  # not the project's on-run-start hook
     assert (result["status"], result["failures"]) == ("fail", 1)
-    [compiled] = (tmp_path / "whole" / "compiled").rglob("not_null_int_guarantee_events_guarantee_id.sql")
+    [compiled] = (tmp_path / "whole" / "compiled").rglob("not_null_columns_int_guarantee_events_.sql")
     assert "event_date" not in compiled.read_text()
 
 
