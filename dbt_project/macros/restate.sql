@@ -52,15 +52,31 @@
 
 {#
   Custom incremental strategy 'restate' (dbt looks up get_incremental_<strategy>_sql):
-  delete the target's rows with restate_column >= restate_from(), then insert the rows the
+  delete the target's rows with restate_column >= restate_point(), then insert the rows the
   model computed (the temp relation of the incremental materialization). Both statements run in
   the materialization's one transaction, committed at its end.
 
       {{ config(materialized='incremental', incremental_strategy='restate',
                 restate_column='as_of_date') }}
 
-  The model itself must select only its rows from restate_from() on (restate_filter()).
+  The model itself must select only its rows from restate_point() on (restate_filter(), or
+  restate_point() itself).
 #}
+{#
+  Where the running model restates from: restate_from(), or with the model config
+  restate_from_month_end the month-end before it (a model of month-end rows whose latest row,
+  the latest loaded day, is replaced by the next build: fct_operating_multiple_forecast). The
+  deletion of the strategy below and the model's own filter both read it.
+#}
+{% macro restate_point() -%}
+    {%- if config.get('restate_from_month_end') or (config.get('meta') or {}).get('restate_from_month_end') -%}
+        (date_trunc('month', {{ restate_from() }}) - interval '1 day')::date
+    {%- else -%}
+        {{ restate_from() }}
+    {%- endif -%}
+{%- endmacro %}
+
+
 {% macro get_incremental_restate_sql(arg_dict) -%}
     {#- a model config; also read from meta, where dbt wants custom config keys on the adapters
         whose configs it validates -#}
@@ -81,7 +97,7 @@
     {%- set dest_cols_csv = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
 
     delete from {{ target_relation }}
-    where {{ adapter.quote(restate_column) }} >= {{ restate_from() }};
+    where {{ adapter.quote(restate_column) }} >= {{ restate_point() }};
 
     insert into {{ target_relation }} ({{ dest_cols_csv }})
     select {{ dest_cols_csv }}

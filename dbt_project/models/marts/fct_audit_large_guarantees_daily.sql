@@ -4,7 +4,8 @@
 -- head). The group is the handling branch's; for the center 201 (no group) the owning branch's.
 -- pre_audit_required above the pre-audit threshold (PRE_AUDIT, 1억원); the thresholds used are
 -- kept on the row. No PII.
--- Incremental: the days from restate_from() on are deleted and recomputed (strategy 'restate').
+-- Incremental: the days from restate_from() on are deleted and recomputed (strategy 'restate'),
+-- found through the index on as_of_date, as the night's tests find them.
 -- event_type_ko is the Korean label (ref_code_labels); the *_name columns are the names of the
 -- org units, program and bank (ref_org_units, ref_programs, ref_banks). The post-hooks keep the
 -- labels and names of earlier days in line with the seeds.
@@ -13,6 +14,7 @@
     incremental_strategy='restate',
     restate_column='as_of_date',
     on_schema_change='append_new_columns',
+    indexes=[{'columns': ['as_of_date']}],
     post_hook=[
         "{{ sync_code_labels({'event_type_ko': ('event_type', 'event_type')}) }}",
         "{{ sync_code_names({

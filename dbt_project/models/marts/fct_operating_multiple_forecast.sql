@@ -11,12 +11,32 @@
              on earlier month-ends, as far as they had come true by the as-of date; its p10 / p90,
              × √h.
   A forecast uses only what was known on its as-of date (the plans included), so the backtest
-  (rpt_forecast_backtest) reads these rows as they are. A table rebuilt each night from the
-  daily rollup: a few dozen as-of dates × scenarios × 365 days.
+  (rpt_forecast_backtest) reads these rows as they are.
+  Incremental by as-of date (strategy 'restate', from the month-end before restate_from(): the
+  previous latest day's forecast is replaced): a night computes the new as-of dates, with the
+  baseline paths of the earlier month-ends its band learns from, instead of every as-of date
+  since the cut-over. The rows of earlier as-of dates stay as their build computed them, with
+  its scenarios, plans and levels (what was known and set then); their actual multiple follows
+  the restated days (post-hook). A full refresh recomputes them all.
 #}
 {{ config(
+    materialized='incremental',
+    incremental_strategy='restate',
+    restate_column='as_of_date',
+    restate_from_month_end=true,
+    on_schema_change='append_new_columns',
     indexes=[{'columns': ['as_of_date', 'scenario_code', 'horizon_day'], 'unique': true}],
+    post_hook=[
+        "{{ forecast_actuals_restated() }}",
+        "{{ sync_code_labels({'status_ko': ('multiple_status', 'status')}) }}",
+        "{{ sync_column_from_seed('scenario_name_ko', ref('ref_forecast_scenarios'), 'name_ko',
+                                  's.scenario_code = t.scenario_code') }}",
+    ],
 ) }}
+
+{#- the first as-of date an incremental run computes; read while dbt parses too, which records
+    ops.deliveries as the model's parent (macros/restate.sql) -#}
+{%- set restated_from = restate_point() if (not execute or is_incremental()) else none -%}
 
 {#- the method's constants, in one place (docs/forecast.md) -#}
 {%- set horizon_days = 365 -%}          {#- a year ahead -#}
@@ -87,19 +107,29 @@ marked as (
 
 ),
 
--- the as-of dates: month-ends after the cut-over day, and the latest loaded day
+-- the as-of dates: month-ends after the cut-over day, and the latest loaded day. An incremental
+-- run outputs those from restate_point() on (is_output), and projects the baseline of the
+-- month-ends before them that their band learns from
 as_of_dates as (
 
     select
         as_of_date,
         is_latest,
         is_month_end,
+        {% if is_incremental() -%}
+        as_of_date >= {{ restated_from }}                               as is_output,
+        {%- else -%}
+        true                                                            as is_output,
+        {%- endif %}
         guarantee_balance_krw                                           as balance_krw,
         basic_assets_krw                                                as assets_krw
     from marked
     where (is_month_end or is_latest)
       and as_of_date > first_date
       and operating_multiple is not null
+      {%- if is_incremental() %}
+      and as_of_date >= {{ restated_from }} - {{ error_lookback_days }}
+      {%- endif %}
 
 ),
 
@@ -161,6 +191,7 @@ projected_days as (
         o.as_of_date,
         o.is_latest,
         o.is_month_end,
+        o.is_output,
         s.scenario_code,
         h.horizon_day,
         o.as_of_date + h.horizon_day                                    as forecast_date,
@@ -181,6 +212,7 @@ projected_days as (
       on c.as_of_date = o.as_of_date
      and c.scenario_code = s.scenario_code
      and c.contribution_date = o.as_of_date + h.horizon_day
+    where o.is_output or (o.is_month_end and s.scenario_code = 'BASELINE')
 
 ),
 
@@ -225,7 +257,8 @@ errors as (
      and p.as_of_date >= t.as_of_date - {{ error_lookback_days }}
      and p.forecast_date <= t.as_of_date
     join actuals as a on a.as_of_date = p.forecast_date
-    where p.balance_krw > 0
+    where t.is_output
+      and p.balance_krw > 0
       and p.assets_krw > 0
       and a.operating_multiple > 0
 
@@ -267,6 +300,7 @@ banded as (
         ), p.start_balance_krw) * p.runoff_rate                         as runoff_krw
     from paths as p
     left join bands as b on b.as_of_date = p.as_of_date
+    where p.is_output
 
 ),
 

@@ -2,7 +2,8 @@
 -- org unit and grade band (1, 2, 3, 4, 5-6, OTHER). Quota cells without staff are kept.
 -- vacancy = quota − headcount as the spec defines it (negative when over quota); open_positions
 -- (미충원) and overstaffed (정원 초과 현원) split it into two columns that are never negative.
--- Incremental: the snapshots from restate_from() on are deleted and recomputed (strategy 'restate').
+-- Incremental: the snapshots from restate_from() on are deleted and recomputed (strategy 'restate'),
+-- found through the index on as_of_date.
 -- The post-hooks fill the columns added later on the snapshots built before them and keep
 -- grade_band_ko in line with ref_code_labels.
 {{ config(
@@ -10,6 +11,7 @@
     incremental_strategy='restate',
     restate_column='as_of_date',
     on_schema_change='append_new_columns',
+    indexes=[{'columns': ['as_of_date']}],
     post_hook=[
         "update {{ this }} set open_positions = greatest(quota - headcount, 0),
                                overstaffed = greatest(headcount - quota, 0)
