@@ -69,7 +69,10 @@
   deletion of the strategy below and the model's own filter both read it.
 #}
 {% macro restate_point() -%}
-    {%- if config.get('restate_from_month_end') or (config.get('meta') or {}).get('restate_from_month_end') -%}
+    {#- config.get is dbt's (sqlfluff's stand-in for config has none: the lint reads restate_from()) -#}
+    {%- set from_month_end = config.get is defined and (config.get('restate_from_month_end')
+                             or (config.get('meta') or {}).get('restate_from_month_end')) -%}
+    {%- if from_month_end -%}
         (date_trunc('month', {{ restate_from() }}) - interval '1 day')::date
     {%- else -%}
         {{ restate_from() }}
