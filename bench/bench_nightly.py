@@ -184,14 +184,14 @@ def unload_last_night(url: str) -> None:
 
 
 def compare_modes(args, home: Path, landing: Path, log: Path) -> None:
-    from include.transform.cosmos_dbt import NIGHTLY_DBT_VARS, NIGHTLY_EXCLUDED, dbt_env
+    from include.transform.cosmos_dbt import NIGHTLY_DBT_VARS, NIGHTLY_FLAGS, dbt_env
 
     env = bench_env(home, landing, args.port)
     url = warehouse_url(env)
     # the floor builds what the DAG's dbt builds: the night's test window, no unit tests
     dbt = [str(Path(sys.executable).parent / "dbt"), "build", "--project-dir", str(settings.DBT_PROJECT_DIR),
            "--profiles-dir", str(settings.DBT_PROJECT_DIR), "--target-path", str(OUT / "dbt_target"),
-           "--vars", json.dumps(NIGHTLY_DBT_VARS), *NIGHTLY_EXCLUDED]
+           "--vars", json.dumps(NIGHTLY_DBT_VARS), *NIGHTLY_FLAGS]
     variants = {FLOOR: (dbt, {**env, **dbt_env(url)})}
     for mode in args.modes.split(","):
         variants[f"nightly DAG, {mode}"] = ([sys.executable, "-m", "include.cli", "run"],

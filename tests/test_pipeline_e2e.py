@@ -98,4 +98,5 @@ def test_the_nightly_build_tests_the_restated_days(airflow_db):
     producer = nightly.get_task("dbt_build.dbt_producer_watcher")
     assert NIGHTLY_DBT_VARS == {"test_window": "restated"}
     assert producer.vars == NIGHTLY_DBT_VARS  # `dbt build --vars …`: the same every night (partial parse kept)
-    assert producer.dbt_cmd_flags == ["--exclude-resource-type", "unit_test"]
+    # no unit tests (they check SQL, not the night's data), no debug log file (in Cosmos's temporary copy)
+    assert producer.dbt_cmd_flags == ["--exclude-resource-type", "unit_test", "--log-level-file", "none"]
