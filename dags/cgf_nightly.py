@@ -13,7 +13,7 @@ from include.alerts.notifier import OperatorAlertNotifier
 from include.ingest import steps
 from include.quality import checks
 from include.transform import cosmos_dbt
-from include.warehouse import settings
+from include.warehouse import maintenance, settings
 
 SEOUL = pendulum.timezone("Asia/Seoul")
 
@@ -37,7 +37,9 @@ Every night at 02:00 (Asia/Seoul) the core guarantee system delivers the previou
    Cosmos, one task per seed and model with its tests (staging → intermediate → marts). The incremental models
    recompute the days from the earliest delivery not yet built, and their tests read those days only (dbt var
    `test_window: restated`; a first run builds and tests the whole history).
-4. **mark_built** — records in `ops.deliveries` what dbt has built (incremental models restate from there).
+4. **mark_built** — records in `ops.deliveries` what dbt has built (incremental models restate from there), and
+   vacuums the large tables the run wrote that no vacuum has passed over yet (after a backfill: not left to
+   autovacuum during the next night).
 5. **quality_checks** — Great Expectations suites of `expectations/` on the raw deliveries and the marts of the
    run (the days from the earliest one the run restated); results in `ops.validation_results`, Data Docs in
    `CGF_GX_DATA_DOCS_DIR` (`var/gx_data_docs/`).
@@ -124,7 +126,9 @@ def cgf_nightly():
 
     @task
     def mark_built(load_summary: dict) -> int:
-        return steps.mark_deliveries_built(load_summary["max_load_id"])
+        marked = steps.mark_deliveries_built(load_summary["max_load_id"])
+        maintenance.vacuum_new_large_tables()  # a backfill's tables: vacuumed now, not during the next night
+        return marked
 
     @task
     def check_deliveries(load_summary: dict) -> None:

@@ -18,6 +18,7 @@ from include.demo.generator import generate_landing
 from include.orchestration.dag_runner import run_nightly
 from include.transform.cosmos_dbt import NIGHTLY_DBT_VARS, dbt_env
 from include.warehouse.settings import DBT_PROJECT_DIR
+from tests.conftest import make_database
 from tests.landing_factory import folder_of, resend_with_changed_amount
 
 END = date(2019, 3, 29)  # a Friday: the new day has activity
@@ -46,18 +47,39 @@ def relation_contents(conn, schemas=("intermediate", "marts")) -> dict[str, str]
                                f"from {name} as r").fetchone()[0] for name in names}
 
 
-@pytest.fixture
-def built(db_url, tmp_path, monkeypatch, airflow_db):
-    full = tmp_path / "full"
+@pytest.fixture(scope="module")
+def built_once(server_url, tmp_path_factory, airflow_db) -> tuple[Path, Path, str]:
+    """(full landing area, landing area without its last day, URL of the warehouse the DAG built from
+    it): one DAG run for the module; each test works on copies of both (fixtures db_url, built)."""
+    full = tmp_path_factory.mktemp("restatement") / "full"
     generate_landing(full, end=END, scale=0.1)
-    landing = tmp_path / "landing"
+    landing = full.parent / "landing"
     landing.mkdir()
     for folder in sorted(f for f in full.iterdir() if f.is_dir())[:-1]:  # everything but the last day
         shutil.copytree(folder, landing / folder.name)
+    url = make_database(server_url, "restatement_built")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("CGF_WAREHOUSE_URL", url)
+        env.setenv("CGF_LANDING_DIR", str(landing))
+        env.setenv("CGF_RETRY_DELAY_SECONDS", "1")
+        assert run_nightly().succeeded
+    return full, landing, url
+
+
+@pytest.fixture
+def db_url(server_url, built_once, request) -> str:
+    """The test's copy of the built warehouse."""
+    return make_database(server_url, request.node.name, template_url=built_once[2])
+
+
+@pytest.fixture
+def built(built_once, db_url, tmp_path, monkeypatch):
+    full, built_landing, _ = built_once
+    landing = tmp_path / "landing"
+    shutil.copytree(built_landing, landing)
     monkeypatch.setenv("CGF_WAREHOUSE_URL", db_url)
     monkeypatch.setenv("CGF_LANDING_DIR", str(landing))
     monkeypatch.setenv("CGF_RETRY_DELAY_SECONDS", "1")
-    assert run_nightly().succeeded
     return full, landing
 
 
