@@ -51,6 +51,30 @@
 
 
 {#
+  Where the running model restates from: restate_from(), or with the model config
+  restate_from_month_end the month-end before it (a model of month-end rows whose latest row,
+  the latest loaded day, is replaced by the next build: fct_operating_multiple_forecast). The
+  deletion of the strategy below and the model's own filter both read it.
+#}
+{% macro restate_point() -%}
+    {%- if restate_config('restate_from_month_end') -%}
+        (date_trunc('month', {{ restate_from() }}) - interval '1 day')::date
+    {%- else -%}
+        {{ restate_from() }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- A config of the running model for the strategy 'restate' (restate_column,
+    restate_from_month_end); also read from meta, where dbt wants custom config keys on the adapters
+    whose configs it validates. None where config has no get (sqlfluff's stand-in for it). -#}
+{% macro restate_config(name) -%}
+    {%- if config.get is not defined -%}{{ return(none) }}{%- endif -%}
+    {{- return(config.get(name) or (config.get('meta') or {}).get(name)) -}}
+{%- endmacro %}
+
+
+{#
   Custom incremental strategy 'restate' (dbt looks up get_incremental_<strategy>_sql):
   delete the target's rows with restate_column >= restate_point(), then insert the rows the
   model computed (the temp relation of the incremental materialization). Both statements run in
@@ -62,28 +86,8 @@
   The model itself must select only its rows from restate_point() on (restate_filter(), or
   restate_point() itself).
 #}
-{#
-  Where the running model restates from: restate_from(), or with the model config
-  restate_from_month_end the month-end before it (a model of month-end rows whose latest row,
-  the latest loaded day, is replaced by the next build: fct_operating_multiple_forecast). The
-  deletion of the strategy below and the model's own filter both read it.
-#}
-{% macro restate_point() -%}
-    {#- config.get is dbt's (sqlfluff's stand-in for config has none: the lint reads restate_from()) -#}
-    {%- set from_month_end = config.get is defined and (config.get('restate_from_month_end')
-                             or (config.get('meta') or {}).get('restate_from_month_end')) -%}
-    {%- if from_month_end -%}
-        (date_trunc('month', {{ restate_from() }}) - interval '1 day')::date
-    {%- else -%}
-        {{ restate_from() }}
-    {%- endif -%}
-{%- endmacro %}
-
-
 {% macro get_incremental_restate_sql(arg_dict) -%}
-    {#- a model config; also read from meta, where dbt wants custom config keys on the adapters
-        whose configs it validates -#}
-    {%- set restate_column = config.get('restate_column') or (config.get('meta') or {}).get('restate_column') -%}
+    {%- set restate_column = restate_config('restate_column') -%}
     {%- if not restate_column -%}
         {{ exceptions.raise_compiler_error(
             "incremental_strategy 'restate' needs the config restate_column (the date column "
