@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 
+import psycopg
 import pytest
 
 from include.ingest.loader import DeliveryRejected, complete_deliveries
@@ -535,3 +536,68 @@ def test_deliveries_without_any_quoted_field_load(conn, tmp_path):
     assert [d for d, _ in report.loaded] == [D1, D2, D3]
     assert conn.execute("select array_agg(line_no order by line_no) from raw.guarantees "
                         "where delivery_date = %s", (D3,)).fetchone()[0] == [2, 3, 4]
+
+
+def test_records_copied_as_delivered_load_what_the_frame_would(conn, server_url, tmp_path, monkeypatch):
+    """A clean file's records go to COPY as delivered (include.ingest.fast_check.Verbatim), each line
+    with its derived values and lineage appended: in any column order, line ending, encoding, with
+    or without a last line break, quoted commas and quotes, quoted and unquoted empty fields, raw
+    holds exactly what re-serialising the checked frame loads."""
+    from include.ingest import fast_check, loader
+    from include.ingest.contract import FILES, GUARANTEES
+    from tests.conftest import make_database
+    from tests.landing_factory import csv_bytes
+
+    def rows_for(day):
+        rows = good_delivery(day, 4)
+        rows["guarantees.csv"][1]["customer_name"] = '주식회사 "한빛", 남동점'
+        rows["guarantees.csv"][3].update(event_type="TERMINATE", guarantee_ratio_pct="", fee_rate_pct="",
+                                         term_months="", maturity_date="")
+        return rows
+
+    def written(rows, header_order, line_end=b"\r\n", encoding="utf-8", last_break=True):
+        files = {}
+        for spec in FILES:
+            header = header_order(list(spec.column_names))
+            data = csv_bytes(header, [[r.get(c) for c in header] for r in rows[spec.name]], encoding)
+            data = data.replace(b"\r\n", line_end).replace(b',"",', b",,")
+            files[spec.name] = data if last_break else data.rstrip(b"\r\n")
+        files["guarantees.csv"] = files["guarantees.csv"].replace(b",,,,", b',"","",,')  # quoted empty fields too
+        return files
+
+    cutover = date(2019, 1, 1)
+    variants = {date(2019, 1, 2): {"header_order": lambda h: h[::-1]},
+                date(2019, 1, 3): {"header_order": lambda h: h, "line_end": b"\n", "encoding": "utf-8-sig"},
+                date(2019, 1, 4): {"header_order": lambda h: h[1:] + h[:1], "encoding": "cp949"},
+                date(2019, 1, 5): {"header_order": lambda h: h, "last_break": False}}
+    write_delivery(tmp_path, cutover, good_delivery(cutover))
+    for day, how in variants.items():
+        rows = rows_for(day)
+        write_delivery(tmp_path, day, rows, raw_files=written(rows, **how))
+
+    def raw_contents(connection):
+        return {spec.table: connection.execute(
+            f"select * from raw.{spec.table} order by delivery_date, line_no").fetchall() for spec in FILES}
+
+    copied_as_delivered = []
+    write_verbatim = loader._write_verbatim
+    monkeypatch.setattr(loader, "_write_verbatim",
+                        lambda copy, spec, *args: copied_as_delivered.append(spec.name) or write_verbatim(copy, spec, *args))
+    assert [d for d, _ in load_landing_report(conn, tmp_path).loaded] == [cutover, *variants]
+    assert copied_as_delivered.count(GUARANTEES.name) == 1 + len(variants)
+    assert len(copied_as_delivered) == 5 * len(FILES)
+
+    monkeypatch.setattr(fast_check, "verbatim", lambda plain: None)
+    with psycopg.connect(make_database(server_url, "reserialised")) as other:
+        assert [d for d, _ in load_landing_report(other, tmp_path).loaded] == [cutover, *variants]
+        contents, reserialised = raw_contents(conn), raw_contents(other)
+    for table, rows in contents.items():
+        assert len(rows) == len(reserialised[table]) > 0
+        drop = [i for i, c in enumerate(conn.execute(f"select * from raw.{table} limit 0").description)
+                if c.name == "loaded_at"]
+        assert [[v for i, v in enumerate(r) if i not in drop] for r in rows] == \
+               [[v for i, v in enumerate(r) if i not in drop] for r in reserialised[table]]
+    terminated = conn.execute("select guarantee_ratio_pct, fee_rate_pct, term_months, maturity_date, customer_name "
+                              "from raw.guarantees where delivery_date = '2019-01-02' order by line_no").fetchall()
+    assert terminated[3][:4] == (None, None, None, None)
+    assert terminated[1][4] == '주식회사 "한빛", 남동점'

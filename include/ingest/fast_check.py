@@ -46,6 +46,43 @@ BARE_CR_RE = r"\r([^\n]|\z)"  # a CR that is not part of a CRLF: a line break fo
 
 
 @dataclass
+class Verbatim:
+    """A clean file's records as delivered (UTF-8), each on one line: COPY reads them as they are,
+    in the file's column order, with no re-serialising."""
+    header: tuple[str, ...]
+    data: bytes  # the whole file (not copied); its records start at `start`
+    start: int
+    newline: bytes  # b"\n" or b"\r\n", the same after every record
+
+    def record_chunks(self, window: int = 4 << 20):
+        """The records, a window of about `window` bytes at a time, each a list of lines without
+        their line breaks (bounded memory for a big file)."""
+        data, newline, start, end = self.data, self.newline, self.start, len(self.data)
+        while start < end:
+            stop = data.find(newline, min(start + window, end))
+            stop = end if stop == -1 else stop
+            lines = data[start:stop].split(newline)
+            if lines and not lines[-1]:
+                lines.pop()  # the last record's line break
+            yield lines
+            start = stop + len(newline)
+
+
+def verbatim(plain: PlainCsv) -> Verbatim | None:
+    """The records of a file COPY can read as they are: one line each (no line break in a quoted
+    field) and one kind of line break throughout; None otherwise."""
+    if not plain.one_line:
+        return None
+    data, start = plain.data, plain.start
+    carriage_returns = data.count(b"\r", start)
+    if carriage_returns == 0:
+        return Verbatim(plain.header, data, start, b"\n")
+    if carriage_returns == plain.newlines == data.count(b"\r\n", start):
+        return Verbatim(plain.header, data, start, b"\r\n")
+    return None
+
+
+@dataclass
 class CleanFile:
     # the contract columns in contract order (text; null or "" = empty) and line_no, the physical
     # line each record starts on less `line_base`
@@ -53,6 +90,7 @@ class CleanFile:
     line_base: int
     amount_sum: int | None  # the sum of amount_krw (None: the file has no amount column)
     opening_count: int = 0  # rows of a kind for the cut-over only (spec.opening_codes)
+    verbatim: Verbatim | None = None  # its records as delivered, when COPY can read them so
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -96,6 +134,8 @@ class PlainCsv:
     start: int  # where the records after the header begin
     records: int
     quoted: bool
+    one_line: bool  # no record holds a line break (in a quoted field)
+    newlines: int  # the LF bytes after the header
 
     def body(self) -> bytes:
         """The records, the last one ending in a line break (bodies are read one after the other)."""
@@ -121,8 +161,19 @@ def plain_csv(data: bytes) -> PlainCsv | None:
     breaks = _quoted_line_breaks(data, start) if quoted else 0
     if breaks is None:
         return None
-    lines = data.count(b"\n", start) + (0 if data.endswith(b"\n") or start == len(data) else 1)
-    return PlainCsv(header, data, start, lines - breaks, quoted)
+    newlines = data.count(b"\n", start)
+    lines = newlines + (0 if data.endswith(b"\n") or start == len(data) else 1)
+    return PlainCsv(header, data, start, lines - breaks, quoted, one_line=breaks == 0, newlines=newlines)
+
+
+def _is_utf8(data: bytes) -> bool:
+    if data.isascii():
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _read(plain: list[PlainCsv]) -> pl.DataFrame | None:
@@ -244,7 +295,7 @@ def clean_frames(spec: FileSpec, files: list[tuple[date, bytes]],
     results: list[CleanFile | None] = [None] * len(files)
     groups: dict[tuple[str, ...], list[tuple[int, date, PlainCsv]]] = {}
     for index, (day, data) in enumerate(files):
-        plain = plain_csv(data)
+        plain = plain_csv(data) if _is_utf8(data) else None  # a CP949 file would spoil its batch's read
         if plain is None or len(plain.header) != len(names) or set(plain.header) != set(names):
             continue
         if plain.records == 0:
@@ -321,7 +372,7 @@ def _check_group(spec: FileSpec, members: list[tuple[int, date, PlainCsv]],
         if spec.has_amount:
             amount_sum = (step["amounts"] if (row["largest"] or 0) * frame.height < 2**63
                           else sum(int(a) for a in part["amount_krw"]))  # beyond a bigint sum
-        found[index] = CleanFile(part, bases[position] - 2, amount_sum, step.get("opening", 0))
+        found[index] = CleanFile(part, bases[position] - 2, amount_sum, step.get("opening", 0), verbatim(plain))
     return found
 
 

@@ -485,7 +485,7 @@ class _Loads:
                 self._failed(task.index)
                 raise
             for parsed in checked.files.values():
-                parsed.frame, parsed.derived = None, {}  # copied: the memory is free for the next ones
+                parsed.frame, parsed.derived, parsed.verbatim = None, {}, None  # copied: memory free
             self.report.loaded.append((checked.delivery_date, rows))
             self.report.unexpected_files += unexpected
             self.meter.tick(rows, checked.size)
@@ -717,27 +717,63 @@ def _copy_delivery(conn: psycopg.Connection, checked: CheckedDelivery, keys: Cus
 def _copy_file(conn: psycopg.Connection, spec: FileSpec, parsed: ParsedFile, keys: CustomerKeys,
                day: date, source: str, load_id: int) -> None:
     """One file's rows into raw with their derived columns and lineage, a chunk at a time: a chunk
-    is sent (psycopg's thread) while the next one is made."""
+    is sent (psycopg's thread) while the next one is made. A clean file's records go as delivered,
+    each line with its derived values and lineage appended; others are re-serialised from the frame."""
     lineage_names = [name for name, _ in LINEAGE_COLUMNS if name != "loaded_at"]
-    columns = (*spec.column_names, *(d.name for d in spec.derived), *lineage_names)
-    lineage = {"delivery_date": pl.lit(day.isoformat()), "source_file": pl.lit(source),
-               "line_no": parsed.lines(), "load_id": pl.lit(load_id)}
+    delivered = parsed.verbatim.header if parsed.verbatim else spec.column_names
+    columns = (*delivered, *(d.name for d in spec.derived), *lineage_names)
     # force_null: an empty field is null, quoted ("") or not, as it always was
     sql = (f"copy raw.{spec.table} ({', '.join(columns)}) from stdin with (format csv, "
            f"force_null ({', '.join(spec.column_names)}))")
     cursor = conn.cursor()
     writer = QueuedLibpqWriter(cursor) if parsed.row_count > COPY_CHUNK_ROWS else None
     with cursor.copy(sql, writer=writer) as copy:
+        if parsed.verbatim is not None:
+            _write_verbatim(copy, spec, parsed, keys, day, source, load_id)
+            return
+        lineage = {"delivery_date": pl.lit(day.isoformat()), "source_file": pl.lit(source),
+                   "line_no": parsed.lines(), "load_id": pl.lit(load_id)}
         for start in range(0, parsed.row_count, COPY_CHUNK_ROWS):
             rows = parsed.frame.slice(start, COPY_CHUNK_ROWS)
-            derived = []
-            for d in spec.derived:
-                values = parsed.derived.get(d.name)
-                values = (values[start:start + COPY_CHUNK_ROWS] if values is not None  # a big file's: not kept
-                          else keys.many(rows[d.source].to_list(), remember=False))
-                derived.append(pl.Series(d.name, values, dtype=pl.String))
+            derived = [pl.Series(d.name, _derived_values(spec, parsed, keys, d.name, start, rows), dtype=pl.String)
+                       for d in spec.derived]
             copy.write(rows.select(*spec.column_names, *derived, *(lineage[n].alias(n) for n in lineage_names))
                        .write_csv(include_header=False, null_value=""))
+
+
+def _derived_values(spec: FileSpec, parsed: ParsedFile, keys: CustomerKeys, name: str, start: int,
+                    rows: pl.DataFrame) -> list[str]:
+    """A derived column's values for the frame's rows from `start` on: computed ahead for a small
+    file, a chunk at a time for a big one (not kept)."""
+    values = parsed.derived.get(name)
+    if values is not None:
+        return values[start:start + rows.height]
+    source = next(d.source for d in spec.derived if d.name == name)
+    return keys.many(rows[source].to_list(), remember=False)
+
+
+def _write_verbatim(copy, spec: FileSpec, parsed: ParsedFile, keys: CustomerKeys, day: date, source: str,
+                    load_id: int) -> None:
+    """A clean file's records as delivered, each followed by its derived values and lineage
+    (delivery_date, source_file, line_no, load_id): the file's bytes are not parsed again."""
+    middle = f",{day.isoformat()},{source},".encode()
+    tail = f",{load_id}".encode()
+    line_nos = parsed.frame.select(parsed.lines()).to_series()
+    start = 0
+    for lines in parsed.verbatim.record_chunks():
+        rows = parsed.frame.slice(start, len(lines))
+        numbers = line_nos.slice(start, len(lines)).to_list()
+        derived = [_derived_values(spec, parsed, keys, d.name, start, rows) for d in spec.derived]
+        if derived:
+            prefixes = [b"," + ",".join(v or "" for v in values).encode() for values in zip(*derived)]
+            chunk = [b"%s%s%s%d%s\n" % (line, prefix, middle, number, tail)
+                     for line, prefix, number in zip(lines, prefixes, numbers)]
+        else:
+            chunk = [b"%s%s%d%s\n" % (line, middle, number, tail) for line, number in zip(lines, numbers)]
+        copy.write(b"".join(chunk))
+        start += len(lines)
+    if start != parsed.row_count:  # the fast path counted the same records: never expected
+        raise RuntimeError(f"{source}: {start} records read as delivered, {parsed.row_count} checked")
 
 
 def rekey_warehouse(conn: psycopg.Connection, landing: Path) -> int:

@@ -86,6 +86,7 @@ class ParsedFile:
     # (line, code) of the rows of a kind for the cut-over only (OPENING …), found by the exact path
     # in a file it rejects (the frame is not kept then)
     opening: list[tuple[int, str]] = field(default_factory=list)
+    verbatim: fast_check.Verbatim | None = None  # a clean file's records as delivered (the fast path's)
 
     @property
     def row_count(self) -> int:
@@ -595,7 +596,7 @@ def _finish(read: _Read, clean: dict[str, fast_check.CleanFile | None], unique_e
         if fast is not None:
             parsed.frame, parsed.line_base = fast.frame, fast.line_base
             parsed.amount_sum, parsed.data_records = fast.amount_sum, fast.frame.height
-            parsed.opening_count = fast.opening_count
+            parsed.opening_count, parsed.verbatim = fast.opening_count, fast.verbatim
             if spec.name in unique_elsewhere:
                 trusted.append((len(checked.violations), len(trusted), spec.name))
         else:
