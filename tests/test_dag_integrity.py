@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,25 @@ def test_one_dbt_task_per_model_and_the_marts_as_assets_from_dbt(dag_bag):
     marts = {f"marts.{path.stem}" for path in (models_dir / "marts").glob("*.sql")}
     assert {a.name for a in dag.get_task("publish_marts").outlets} == marts
     assert {"marts.rpt_supply_yearly", "marts.fct_operating_multiple_daily"} <= marts
+
+
+def test_the_model_tasks_a_one_process_run_marks_follow_a_successful_build(dag_bag):
+    """dag.test() marks the per-model tasks successful instead of running them (cosmos_dbt.mirrored_tasks_pattern):
+    exactly the models' tasks, each downstream of the producer's `dbt build` and run only when it succeeded."""
+    from cosmos.operators.watcher import DbtConsumerWatcherSensor
+
+    from include.transform.cosmos_dbt import mirrored_tasks_pattern
+
+    dag = dag_bag.dags["cgf_nightly"]
+    pattern = mirrored_tasks_pattern()
+    mirrored = {t for t in dag.task_ids if re.fullmatch(pattern, t)}
+    models = {path.stem for path in (DAGS_DIR.parent / "dbt_project" / "models").rglob("*.sql")}
+    assert {t.removeprefix("dbt_build.").removesuffix("_run") for t in mirrored} == models
+    for task_id in mirrored:
+        task = dag.get_task(task_id)
+        assert task.trigger_rule == "all_success", task_id
+        assert "dbt_build.dbt_producer_watcher" in task.get_flat_relative_ids(upstream=True), task_id
+        assert isinstance(task, DbtConsumerWatcherSensor), task_id  # reads the build's result, builds nothing
 
 
 def test_monthly_report_dag_shape(dag_bag):

@@ -50,6 +50,9 @@ def test_dag_loads_every_manifest_row_and_builds_the_marts(pipeline_env, db_url,
     result = run_nightly()
     assert result.succeeded, result
     assert result.run_day == date(2019, 1, 21)
+    model_tasks = {t: state for t, state in result.task_states.items()
+                   if t.startswith("dbt_build.") and t.endswith("_run")}
+    assert len(model_tasks) >= 30 and set(model_tasks.values()) == {"success"}  # marked after the build succeeded
     expected = manifest_counts(pipeline_env)
     with psycopg.connect(db_url) as conn:
         for spec in FILES:

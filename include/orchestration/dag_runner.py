@@ -80,16 +80,19 @@ def _test_run(nightly_dag, logical_date, progress: Callable[[str], None] | None)
     and the imports of the quality step done while dbt builds (WarmUp)."""
     from airflow.sdk.listener import get_listener_manager
 
+    from include.transform.cosmos_dbt import mirrored_tasks_pattern
+
+    mirrored = mirrored_tasks_pattern()  # marked successful once the build succeeded, not run (see there)
     listeners = [WarmUp()]
     if progress is not None:
         from include.orchestration.progress import StepLines
 
-        listeners.append(StepLines(nightly_dag.task_ids, progress))
+        listeners.append(StepLines(nightly_dag.task_ids, progress, mirrored))
     manager = get_listener_manager()
     for listener in listeners:
         manager.add_listener(listener)
     try:
-        dag_run = nightly_dag.test(logical_date=logical_date)
+        dag_run = nightly_dag.test(logical_date=logical_date, mark_success_pattern=mirrored)
     finally:
         for listener in listeners:
             manager.pm.unregister(listener)

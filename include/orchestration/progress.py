@@ -6,6 +6,7 @@ Imported after include.orchestration.airflow_env.configure(): it imports Airflow
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -27,11 +28,16 @@ def reason(error: object) -> str:
 
 
 class StepLines:
-    """The listener: counts each step's tasks as they end, says a line when the last one has."""
+    """The listener: counts each step's tasks as they end, says a line when the last one has.
 
-    def __init__(self, task_ids: Iterable[str], say: Callable[[str], None]):
+    `mirrored`: a regex of the task ids dag.test() marks successful instead of running them (no
+    listener hears of them): a step waits for its other tasks only, and its line counts them all."""
+
+    def __init__(self, task_ids: Iterable[str], say: Callable[[str], None], mirrored: str | None = None):
         self._say = say
-        self._size = Counter(step_of(t) for t in task_ids)
+        task_ids = list(task_ids)
+        self._tasks = Counter(step_of(t) for t in task_ids)
+        self._size = Counter(step_of(t) for t in task_ids if not (mirrored and re.fullmatch(mirrored, t)))
         self._ended: Counter[str] = Counter()
         self._began: dict[str, datetime] = {}
         self._failure: dict[str, str] = {}
@@ -63,7 +69,7 @@ class StepLines:
             self._report(step, (datetime.now(UTC) - began).total_seconds())
 
     def _report(self, step: str, seconds: float) -> None:
-        tasks = f", {self._size[step]} tasks" if self._size[step] > 1 else ""
+        tasks = f", {self._tasks[step]} tasks" if self._tasks[step] > 1 else ""
         if step in self._failure:
             self._say(f"  ✗ {step:<27} {seconds:6.1f} s{tasks}  FAILED: {self._failure[step]}")
         else:
