@@ -116,6 +116,9 @@ def floor_ddl(spec: FileSpec) -> list[str]:
     statements.append(f"create index {spec.table}_by_delivery on floor.{spec.table} (delivery_date)")
     if spec.unique_scope == "all_deliveries":
         statements.append(f"create unique index {spec.table}_key on floor.{spec.table} ({spec.key.name})")
+    for derived in spec.derived:  # raw's rows without a key (migration 0003)
+        statements.append(f"create index {spec.table}_missing_{derived.name} on floor.{spec.table} "
+                          f"({derived.source}) where {derived.name} is null")
     return statements
 
 
