@@ -48,14 +48,17 @@ def test_nightly_dag_shape(dag_bag):
         assert downstream in dag.get_task(upstream).get_flat_relative_ids(upstream=False), (upstream, downstream)
     assert "dbt_build.dbt_producer_watcher" in dag.get_task("anything_to_build").downstream_task_ids
     # a failing quality step holds back neither the marts nor the alerts
-    assert dag.get_task("quality_checks").upstream_task_ids == {"mark_built", "load_deliveries"}
+    assert dag.get_task("quality_checks").upstream_task_ids == {"mark_built", "load_deliveries", "anything_to_build"}
     assert not dag.get_task("quality_checks").downstream_task_ids
     # the workbook follows the published marts, beside the alerts: its failure holds back neither
-    assert dag.get_task("export_workbook").upstream_task_ids == {"publish_marts"}
+    assert dag.get_task("export_workbook").upstream_task_ids == {"publish_marts", "anything_to_build"}
     assert not dag.get_task("export_workbook").downstream_task_ids
     # a rejected delivery fails the run beside the build, which gets what came before it
     assert dag.get_task("check_deliveries").upstream_task_ids == {"load_deliveries"}
     assert dag.get_task("send_alerts").trigger_rule == "all_done"  # the outbox goes out whatever failed
+    # nothing to build: the short circuit skips the whole branch itself, not level by level
+    assert dag.get_task("anything_to_build").downstream_task_ids == dbt_tasks(dag) | {
+        "mark_built", "quality_checks", "publish_marts", "operating_multiple_alerts", "audit_alerts", "export_workbook"}
     assert set(dag.task_ids) - dbt_tasks(dag) == set(chain) - dbt_tasks(dag) | {
         "quality_checks", "check_deliveries", "nothing_loaded", "source_freshness", "export_workbook"}
     # the producer's one `dbt build` runs the tests beside the models: no test task, no restriction

@@ -194,14 +194,18 @@ def mart_names(task_group: DbtTaskGroup) -> list[str]:
     return sorted(marts)
 
 
-def source_freshness(task_id: str = "source_freshness", **kwargs):
-    """`dbt source freshness` of the deliveries: warns 2 days after the last load, fails after 4."""
+def source_freshness(build: DbtTaskGroup, task_id: str = "source_freshness", **kwargs):
+    """`dbt source freshness` of the deliveries: warns 2 days after the last load, fails after 4.
+
+    With the build's Cosmos cache, vars and environment: dbt starts from the build's partial parse
+    (measured: a full parse was ~5 of its 9 s on a night that loaded nothing)."""
     from cosmos.operators.local import DbtSourceLocalOperator
 
+    cache_dir = next((task.cache_dir for task in build.children.values() if getattr(task, "cache_dir", None)), None)
     return DbtSourceLocalOperator(
         task_id=task_id, project_dir=str(settings.DBT_PROJECT_DIR), profile_config=profile_config(),
-        select=["source:cgf_warehouse.ops.deliveries"], append_env=True, install_deps=False, emit_datasets=False,
-        **kwargs)
+        select=["source:cgf_warehouse.ops.deliveries"], vars=NIGHTLY_DBT_VARS, env=LEVEL_ENV_TEMPLATES,
+        append_env=True, install_deps=False, emit_datasets=False, cache_dir=cache_dir, **kwargs)
 
 
 def dbt_env(url: str) -> dict[str, str]:
