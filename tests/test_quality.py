@@ -101,3 +101,24 @@ def test_a_restated_earlier_day_is_validated_again(conn):
     assert checks.quality_window(conn) == (date(2019, 1, 5), date(2019, 1, 5))
     # a re-sent 2019-01-02 changed the marts from that day on
     assert checks.quality_window(conn, date(2019, 1, 2)) == (date(2019, 1, 2), date(2019, 1, 5))
+
+
+def test_decimals_of_a_result_become_floats_without_inspecting_the_stack(monkeypatch, caplog):
+    """GX's own conversion inspects the whole call stack per Decimal (seconds in an Airflow task):
+    after preload() a Decimal still becomes the same float, a lossy one still warns, and no stack is read."""
+    import decimal
+    import inspect
+
+    gx_suites.preload()
+    from great_expectations import util
+
+    def no_stack(*args, **kwargs):
+        raise AssertionError("inspect.stack() called")
+
+    monkeypatch.setattr(inspect, "stack", no_stack)
+    monkeypatch.setattr(util, "stack", no_stack, raising=False)
+    assert util.convert_to_json_serializable({"v": [decimal.Decimal("31814"), decimal.Decimal("232.5")]}) == \
+        {"v": [31814.0, 232.5]}
+    with caplog.at_level("WARNING", logger="great_expectations"):
+        assert util.convert_to_json_serializable(decimal.Decimal("0.1000000000000000055511151231257827")) == 0.1
+    assert "lossy conversion" in caplog.text
