@@ -2,8 +2,9 @@
 
 `clean_frames` answers one question per file: is it certainly free of every violation the exact
 checker (include.ingest.validation) could find in it on its own? If so, it hands on the file's
-rows as a frame (contract columns as text, the physical line each record starts on); if anything
-at all looks doubtful it hands on nothing, and the exact row-by-row checker reads the file again
+rows as a frame (contract columns as text, the physical line each record starts on), and its
+records as delivered when COPY can read them so (`Verbatim`: the loader sends them unparsed); if
+anything at all looks doubtful it hands on nothing, and the exact row-by-row checker reads the file again
 and works out every violation with its line, column, value and reason. So the fast path never
 decides a rejection nor its wording: a doubt costs time, never a different outcome. The rules
 come from include.ingest.contract, as the exact checker's do; tests/test_loader.py checks both
@@ -66,20 +67,6 @@ class Verbatim:
                 lines.pop()  # the last record's line break
             yield lines
             start = stop + len(newline)
-
-
-def verbatim(plain: PlainCsv) -> Verbatim | None:
-    """The records of a file COPY can read as they are: one line each (no line break in a quoted
-    field) and one kind of line break throughout; None otherwise."""
-    if not plain.one_line:
-        return None
-    data, start = plain.data, plain.start
-    carriage_returns = data.count(b"\r", start)
-    if carriage_returns == 0:
-        return Verbatim(plain.header, data, start, b"\n")
-    if carriage_returns == plain.newlines == data.count(b"\r\n", start):
-        return Verbatim(plain.header, data, start, b"\r\n")
-    return None
 
 
 @dataclass
@@ -164,6 +151,20 @@ def plain_csv(data: bytes) -> PlainCsv | None:
     newlines = data.count(b"\n", start)
     lines = newlines + (0 if data.endswith(b"\n") or start == len(data) else 1)
     return PlainCsv(header, data, start, lines - breaks, quoted, one_line=breaks == 0, newlines=newlines)
+
+
+def verbatim(plain: PlainCsv) -> Verbatim | None:
+    """The records of a file COPY can read as they are: one line each (no line break in a quoted
+    field) and one kind of line break throughout; None otherwise."""
+    if not plain.one_line:
+        return None
+    data, start = plain.data, plain.start
+    carriage_returns = data.count(b"\r", start)
+    if carriage_returns == 0:
+        return Verbatim(plain.header, data, start, b"\n")
+    if carriage_returns == plain.newlines == data.count(b"\r\n", start):
+        return Verbatim(plain.header, data, start, b"\r\n")
+    return None
 
 
 def _is_utf8(data: bytes) -> bool:
