@@ -42,7 +42,7 @@ import psycopg
 import psycopg.errors
 from psycopg.copy import QueuedLibpqWriter
 
-from include.ingest.contract import FILES, LANDING_ROOT_FILES, LINEAGE_COLUMNS, MANIFEST_FILE, FileSpec
+from include.ingest.contract import FILES, LANDING_ROOT_FILES, LINEAGE_COLUMNS, MANIFEST_FILE, DerivedColumn, FileSpec
 from include.ingest.customer_key import CustomerKeys, fill_missing_keys, rekey, secret_for
 from include.ingest.extract_files import entry_kind
 from include.ingest.notices import record_unexpected_files, shown_name
@@ -735,21 +735,20 @@ def _copy_file(conn: psycopg.Connection, spec: FileSpec, parsed: ParsedFile, key
                    "line_no": parsed.lines(), "load_id": pl.lit(load_id)}
         for start in range(0, parsed.row_count, COPY_CHUNK_ROWS):
             rows = parsed.frame.slice(start, COPY_CHUNK_ROWS)
-            derived = [pl.Series(d.name, _derived_values(spec, parsed, keys, d.name, start, rows), dtype=pl.String)
+            derived = [pl.Series(d.name, _derived_values(d, parsed, keys, start, rows), dtype=pl.String)
                        for d in spec.derived]
             copy.write(rows.select(*spec.column_names, *derived, *(lineage[n].alias(n) for n in lineage_names))
                        .write_csv(include_header=False, null_value=""))
 
 
-def _derived_values(spec: FileSpec, parsed: ParsedFile, keys: CustomerKeys, name: str, start: int,
+def _derived_values(derived: DerivedColumn, parsed: ParsedFile, keys: CustomerKeys, start: int,
                     rows: pl.DataFrame) -> list[str]:
     """A derived column's values for the frame's rows from `start` on: computed ahead for a small
     file, a chunk at a time for a big one (not kept)."""
-    values = parsed.derived.get(name)
+    values = parsed.derived.get(derived.name)
     if values is not None:
         return values[start:start + rows.height]
-    source = next(d.source for d in spec.derived if d.name == name)
-    return keys.many(rows[source].to_list(), remember=False)
+    return keys.many(rows[derived.source].to_list(), remember=False)
 
 
 def _write_verbatim(copy, spec: FileSpec, parsed: ParsedFile, keys: CustomerKeys, day: date, source: str,
@@ -763,7 +762,7 @@ def _write_verbatim(copy, spec: FileSpec, parsed: ParsedFile, keys: CustomerKeys
     for lines in parsed.verbatim.record_chunks():
         rows = parsed.frame.slice(start, len(lines))
         numbers = line_nos.slice(start, len(lines)).to_list()
-        derived = [_derived_values(spec, parsed, keys, d.name, start, rows) for d in spec.derived]
+        derived = [_derived_values(d, parsed, keys, start, rows) for d in spec.derived]
         if derived:
             prefixes = [b"," + ",".join(v or "" for v in values).encode() for values in zip(*derived)]
             chunk = [b"%s%s%s%d%s\n" % (line, prefix, middle, number, tail)
